@@ -1,0 +1,122 @@
+-- Creates (or replaces) the capture function of relation p_relid, an audited table or one of the
+-- partitions of an audited partitioned table, and its statement-level triggers. The function is
+-- generated for the relation's columns and the table's options, and runs as its owner.
+create or replace function audit._capture_function(p_relid oid, p_cfg audit.config)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_fn text := format('capture_%s', p_relid);
+    v_rel text := p_relid::regclass::text;
+    v_is_leaf boolean := (select c.relkind <> 'p' from pg_catalog.pg_class as c where c.oid = p_relid);
+    v_vars text [] := array[
+        'v_ts', 'v_xid', 'v_email', 'v_type', 'v_id', 'v_mig', 'v_ctx', 'v_user', 'v_app', 'v_addr'
+    ];
+    v_params text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
+    v_shape text [] := (
+        select pg_catalog.array_agg(c.name || ':' || c.typid) from audit._columns(p_relid) as c
+    );
+    v_body text;
+begin
+    v_body := format($body$
+declare
+    v_ts timestamptz := pg_catalog.clock_timestamp();
+    v_xid xid8 := pg_catalog.pg_current_xact_id();
+    v_email text := nullif(pg_catalog.current_setting('app.actor_email', true), '');
+    v_type text := nullif(pg_catalog.current_setting('app.actor_type', true), '');
+    v_id text := nullif(pg_catalog.current_setting('app.actor_id', true), '');
+    v_mig text := nullif(pg_catalog.current_setting('app.current_migration', true), '');
+    v_ctx_text text := nullif(pg_catalog.current_setting('app.audit_context', true), '');
+    v_ctx jsonb;
+    v_user text := session_user;
+    v_app text := nullif(pg_catalog.current_setting('application_name'), '');
+    v_addr inet := pg_catalog.inet_client_addr();
+    v_cfg audit.config;
+begin
+    if v_type is null then
+        if v_mig is not null then
+            v_type := 'migration';
+        elsif v_email is not null or v_id is not null then
+            v_type := 'user';
+        end if;
+    elsif not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format('audit: app.actor_type %%L is not a known actor type', v_type),
+            hint = 'Known types are the rows of audit.actor_types; add your own there.';
+    end if;
+    if v_ctx_text is not null then
+        v_ctx := audit._parse_context(v_ctx_text);
+    end if;
+    if %1$s and v_email is null and v_id is null and v_mig is null then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
+            hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
+    end if;
+    -- Columns changed since audit.enable: build the statement for the table as it is now.
+    if (select pg_catalog.array_agg(a.attname::text operator(pg_catalog.||) ':' operator(pg_catalog.||) a.atttypid)
+        from pg_catalog.pg_attribute as a
+        where a.attrelid operator(pg_catalog.=) tg_relid and a.attnum operator(pg_catalog.>) 0
+            and not a.attisdropped) is distinct from %3$L::text[] then
+        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %4$s;
+        execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
+            v_cfg, %5$L::text[])
+            using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+        return null;
+    end if;
+    if tg_op = 'INSERT' then
+        %6$s;
+    elsif tg_op = 'UPDATE' then
+        if (select pg_catalog.count(*) from audit_new) operator(pg_catalog.<=) 50000 then
+            %7$s;
+        else
+            execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+        end if;
+    elsif tg_op = 'DELETE' then
+        %9$s;
+    else
+        %10$s;
+    end if;
+    return null;
+end
+$body$,
+        case when p_cfg.require_actor then 'true' else 'false' end, p_cfg.log_schema || '.' || p_cfg.log_table, v_shape, p_cfg.relid, v_params,
+        audit._capture_sql(p_relid, 'INSERT', p_cfg, v_vars),
+        audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
+        audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
+        audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
+        case when v_is_leaf then audit._capture_sql(p_relid, 'TRUNCATE', p_cfg, v_vars) else 'null' end
+    );
+
+    execute format(
+        'create or replace function audit.%I() returns trigger language plpgsql security definer '
+        'set search_path = pg_catalog, pg_temp as %L',
+        v_fn, v_body
+    );
+    execute format('revoke all on function audit.%I() from public', v_fn);
+    execute format('comment on function audit.%I() is %L', v_fn,
+        format('pg-audit-trail capture for %s (generated by audit.enable)', v_rel));
+
+    execute format(
+        'create or replace trigger audit_trail_insert after insert on %s referencing new table as audit_new '
+        'for each statement execute function audit.%I()', v_rel, v_fn
+    );
+    execute format(
+        'create or replace trigger audit_trail_update after update on %s '
+        'referencing old table as audit_old new table as audit_new '
+        'for each statement execute function audit.%I()', v_rel, v_fn
+    );
+    execute format(
+        'create or replace trigger audit_trail_delete after delete on %s referencing old table as audit_old '
+        'for each statement execute function audit.%I()', v_rel, v_fn
+    );
+    if v_is_leaf then
+        execute format(
+            'create or replace trigger audit_trail_truncate before truncate on %s '
+            'for each statement execute function audit.%I()', v_rel, v_fn
+        );
+    end if;
+end
+$$;

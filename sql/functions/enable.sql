@@ -1,0 +1,142 @@
+-- Switches auditing on for a table, or changes its options when it is already on. The first time
+-- (and again after audit.disable) every existing row is logged once as SNAPSHOT unless snapshot
+-- is false. Run it again after ALTER TABLE so the capture code matches the table's columns.
+create or replace function audit.enable(
+    tbl regclass,
+    ignore_columns text [] default '{}',
+    redact_columns text [] default '{}',
+    snapshot boolean default true,
+    key_columns text [] default null,
+    require_actor boolean default false
+)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_class pg_catalog.pg_class;
+    v_key text [];
+    v_cfg audit.config;
+    v_old audit.config;
+    v_rel oid;
+    v_nullable text;
+    v_other text;
+    v_schema text;
+begin
+    if tbl is null then
+        raise exception using errcode = '22004', message = 'audit.enable: tbl must not be NULL';
+    end if;
+    select c.* into v_class from pg_catalog.pg_class as c where c.oid = tbl;
+    if v_class.relispartition then
+        raise exception using
+            errcode = '42809',
+            message = format('audit: %s is a partition; enable auditing on its partitioned table %s',
+                tbl, (select i.inhparent::regclass from pg_catalog.pg_inherits as i where i.inhrelid = tbl)),
+            hint = 'The partitioned table''s auditing covers every partition, and rows that move between them.';
+    end if;
+    if v_class.relkind not in ('r', 'p') then
+        raise exception using
+            errcode = '42809',
+            message = format('audit: %s is not a table (relkind %s); only tables can be audited', tbl,
+                v_class.relkind);
+    end if;
+
+    v_schema := (select n.nspname::text from pg_catalog.pg_namespace as n where n.oid = v_class.relnamespace);
+    ignore_columns := coalesce(ignore_columns, '{}');
+    redact_columns := coalesce(redact_columns, '{}');
+    perform audit._check_columns(tbl, 'ignore_columns', ignore_columns);
+    perform audit._check_columns(tbl, 'redact_columns', redact_columns);
+
+    if key_columns is not null then
+        if pg_catalog.cardinality(key_columns) = 0 then
+            raise exception using errcode = '22023', message = format(
+                'audit: key_columns for table %s is empty; name the columns that identify a row', tbl);
+        end if;
+        perform audit._check_columns(tbl, 'key_columns', key_columns);
+        if (select pg_catalog.count(distinct k) from pg_catalog.unnest(key_columns) as k)
+            <> pg_catalog.cardinality(key_columns) then
+            raise exception using errcode = '22023', message = format(
+                'audit: key_columns for table %s names a column twice: %s', tbl, key_columns);
+        end if;
+        select k into v_nullable
+        from pg_catalog.unnest(key_columns) as k
+        inner join pg_catalog.pg_attribute as a on a.attrelid = tbl and a.attname = k
+        where not a.attnotnull
+        limit 1;
+        if found then
+            raise exception using errcode = '22023', message = format(
+                'audit: key column %s of table %s must be NOT NULL', quote_ident(v_nullable), tbl),
+                hint = 'A key identifies a record in the log; a NULL key cannot.';
+        end if;
+        v_key := key_columns;
+    else
+        select pg_catalog.array_agg(a.attname::text order by k.ord) into v_key
+        from pg_catalog.pg_index as i
+        cross join lateral pg_catalog.unnest(i.indkey) with ordinality as k (attnum, ord)
+        inner join pg_catalog.pg_attribute as a on a.attrelid = i.indrelid and a.attnum = k.attnum
+        where i.indrelid = tbl and i.indisprimary;
+        if v_key is null then
+            raise exception using
+                errcode = '55000',
+                message = format('audit: table %s has no primary key', tbl),
+                hint = 'Add a primary key, or pass key_columns => array[...] naming NOT NULL columns '
+                    'that identify a row.';
+        end if;
+    end if;
+
+    select k into v_other from pg_catalog.unnest(v_key) as k
+    where k = any(ignore_columns) or k = any(redact_columns) limit 1;
+    if found then
+        raise exception using errcode = '22023', message = format(
+            'audit: key column %s of table %s cannot be ignored or redacted', quote_ident(v_other), tbl);
+    end if;
+
+    -- No writes while the snapshot is taken and the triggers change.
+    execute format('lock table %s in share row exclusive mode', tbl);
+
+    select c.* into v_old from audit.config as c where c.relid = tbl;
+    if not found then
+        select format('%s (oid %s)', c.log_schema || '.' || c.log_table, c.relid) into v_other
+        from audit.config as c
+        where c.log_schema = v_schema
+            and c.log_table = v_class.relname::text
+            and c.enabled
+            and exists (select from pg_catalog.pg_class as x where x.oid = c.relid);
+        if found then
+            raise exception using errcode = '42710', message = format(
+                'audit: the log name of %s is already used by audited table %s', tbl, v_other),
+                hint = 'A renamed table keeps logging under its first name; disable it first.';
+        end if;
+    end if;
+
+    insert into audit.config as c (
+        relid, log_schema, log_table, key_columns, ignore_columns, redact_columns, snapshot,
+        require_actor, columns
+    ) values (
+        tbl,
+        coalesce(v_old.log_schema, v_schema),
+        coalesce(v_old.log_table, v_class.relname::text),
+        v_key, ignore_columns, redact_columns, snapshot, require_actor,
+        (select pg_catalog.array_agg(x.name) from audit._columns(tbl) as x)
+    )
+    on conflict (relid) do update set
+        key_columns = excluded.key_columns,
+        ignore_columns = excluded.ignore_columns,
+        redact_columns = excluded.redact_columns,
+        snapshot = excluded.snapshot,
+        require_actor = excluded.require_actor,
+        columns = excluded.columns,
+        enabled = true,
+        enabled_at = case when c.enabled then c.enabled_at else pg_catalog.clock_timestamp() end,
+        changed_at = pg_catalog.clock_timestamp()
+    returning c.* into v_cfg;
+
+    for v_rel in select audit._relations(tbl) loop
+        perform audit._capture_function(v_rel, v_cfg);
+    end loop;
+
+    if snapshot and (v_old.relid is null or not v_old.enabled) then
+        execute audit._capture_sql(tbl, 'SNAPSHOT', v_cfg, audit._context_exprs());
+    end if;
+end
+$$;

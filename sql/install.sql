@@ -1,0 +1,33 @@
+-- pg-audit-trail: the one entry point.
+--   psql -v ON_ERROR_STOP=1 -f sql/install.sql "$DATABASE_URL"
+-- Runs in one transaction; running it again (or over an older version) keeps every log row and
+-- regenerates the capture code of every audited table.
+\set ON_ERROR_STOP 1
+set client_min_messages = warning;
+begin;
+
+\ir schema/logs.sql
+
+\ir functions/_columns.sql
+\ir functions/_fail.sql
+\ir functions/_key_expr.sql
+\ir functions/_parse_context.sql
+\ir functions/_context_exprs.sql
+\ir functions/_capture_sql.sql
+\ir functions/_capture_function.sql
+\ir functions/_drop_capture.sql
+\ir functions/_relations.sql
+\ir functions/_check_columns.sql
+\ir functions/enable.sql
+\ir functions/disable.sql
+\ir functions/set_actor.sql
+\ir functions/set_migration.sql
+\ir functions/version.sql
+
+\ir views/tables.sql
+\ir triggers/logs_append_only.sql
+
+\ir schema/privileges.sql
+\ir schema/finish.sql
+
+commit;

@@ -1,0 +1,86 @@
+-- Schema, log table, configuration tables and indexes. Every statement is idempotent.
+
+create schema if not exists audit;
+comment on schema audit is 'pg-audit-trail: audit log and time-travel reads';
+
+-- Actor types an application may set in app.actor_type; a site may add its own rows.
+create table if not exists audit.actor_types (
+    name text primary key,
+    description text
+);
+
+insert into audit.actor_types (name, description) values
+('user', 'an end user acting through the application'),
+('moderator', 'a moderator or administrator acting on someone else''s data'),
+('system', 'a background job or the application itself'),
+('migration', 'a schema or data migration')
+on conflict (name) do nothing;
+
+-- The append-only log. Column names follow the original design.
+create table if not exists audit.logs (
+    id bigint generated always as identity primary key,
+    created_at timestamptz not null,
+    transaction_id xid8 not null,
+    schema_name text not null,
+    table_name text not null,
+    record_id text not null,
+    old_record_id text,
+    action text not null,
+    old_values jsonb,
+    new_values jsonb,
+    changed_fields text [],
+    actor_email text,
+    actor_type text,
+    actor_id text,
+    migration_name text,
+    context jsonb,
+    db_user text,
+    application_name text,
+    client_addr inet,
+    constraint logs_action_check check (
+        action in ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'SNAPSHOT')
+    )
+);
+
+-- One record's history, and state_at: the key, then capture order.
+create index if not exists logs_record_idx
+on audit.logs (table_name, record_id, id);
+-- Departures of a record from a key (UPDATE that changed the key); rare, so partial.
+create index if not exists logs_old_record_idx
+on audit.logs (table_name, old_record_id, id)
+where old_record_id is not null;
+-- One actor's recent changes.
+create index if not exists logs_actor_idx
+on audit.logs (actor_email, id)
+where actor_email is not null;
+-- One migration's changes.
+create index if not exists logs_migration_idx
+on audit.logs (migration_name, id)
+where migration_name is not null;
+-- Time ranges: the log is appended in time order, so a BRIN index is tiny and cheap to keep.
+create index if not exists logs_created_at_brin
+on audit.logs using brin (created_at);
+
+-- One row per table that is or was audited. relid is the table's oid; log_schema and
+-- log_table are the names its log rows carry (fixed at the first enable, kept across renames).
+create table if not exists audit.config (
+    relid oid primary key,
+    log_schema text not null,
+    log_table text not null,
+    key_columns text [] not null,
+    ignore_columns text [] not null default '{}',
+    redact_columns text [] not null default '{}',
+    snapshot boolean not null default true,
+    require_actor boolean not null default false,
+    enabled boolean not null default true,
+    enabled_at timestamptz not null default clock_timestamp(),
+    first_enabled_at timestamptz not null default clock_timestamp(),
+    changed_at timestamptz not null default clock_timestamp(),
+    columns text [] not null default '{}'
+);
+
+-- Installed version, for upgrades in place.
+create table if not exists audit.meta (
+    key text primary key,
+    value text not null
+);
