@@ -5,7 +5,7 @@
 -- p_ctx holds ten SQL expressions, in log-column order: created_at, transaction_id, actor_email,
 -- actor_type, actor_id, migration_name, context, db_user, application_name, client_addr.
 -- Columns are those of the relation now; options come from audit.config of its audited root p_cfg.
-create or replace function audit._capture_sql(p_relid oid, p_op text, p_cfg audit.config, p_ctx text [])
+create or replace function audit._capture_sql(p_relid oid, p_op text, p_cfg audit.config, p_ctx text[])
 returns text
 language plpgsql stable
 set search_path = pg_catalog, pg_temp

@@ -1,5 +1,5 @@
 -- Raises 42703 naming the table, the option and the column if any of p_cols is not a column of p_relid.
-create or replace function audit._check_columns(p_relid oid, p_option text, p_cols text [])
+create or replace function audit._check_columns(p_relid oid, p_option text, p_cols text[])
 returns void
 language plpgsql stable
 set search_path = pg_catalog, pg_temp

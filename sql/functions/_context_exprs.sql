@@ -1,6 +1,6 @@
 -- The ten context expressions of a log row, for log rows written outside a trigger (SNAPSHOT).
 create or replace function audit._context_exprs()
-returns text []
+returns text[]
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$

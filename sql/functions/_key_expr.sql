@@ -30,7 +30,7 @@ $$;
 
 -- SQL expression giving record_id for the row value p_row (an expression of the table's row type).
 -- One key column: its canonical text; several: the jsonb text of {"col": value, ...}.
-create or replace function audit._record_id_expr(p_relid oid, p_key text [], p_row text)
+create or replace function audit._record_id_expr(p_relid oid, p_key text[], p_row text)
 returns text
 language sql stable
 set search_path = pg_catalog, pg_temp

@@ -3,10 +3,10 @@
 -- is false. Run it again after ALTER TABLE so the capture code matches the table's columns.
 create or replace function audit.enable(
     tbl regclass,
-    ignore_columns text [] default '{}',
-    redact_columns text [] default '{}',
+    ignore_columns text[] default '{}',
+    redact_columns text[] default '{}',
     snapshot boolean default true,
-    key_columns text [] default null,
+    key_columns text[] default null,
     require_actor boolean default false
 )
 returns void

@@ -28,7 +28,7 @@ create table if not exists audit.logs (
     action text not null,
     old_values jsonb,
     new_values jsonb,
-    changed_fields text [],
+    changed_fields text[],
     actor_email text,
     actor_type text,
     actor_id text,
@@ -67,16 +67,16 @@ create table if not exists audit.config (
     relid oid primary key,
     log_schema text not null,
     log_table text not null,
-    key_columns text [] not null,
-    ignore_columns text [] not null default '{}',
-    redact_columns text [] not null default '{}',
+    key_columns text[] not null,
+    ignore_columns text[] not null default '{}',
+    redact_columns text[] not null default '{}',
     snapshot boolean not null default true,
     require_actor boolean not null default false,
     enabled boolean not null default true,
     enabled_at timestamptz not null default clock_timestamp(),
     first_enabled_at timestamptz not null default clock_timestamp(),
     changed_at timestamptz not null default clock_timestamp(),
-    columns text [] not null default '{}'
+    columns text[] not null default '{}'
 );
 
 -- Installed version, for upgrades in place.

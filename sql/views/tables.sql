@@ -11,7 +11,7 @@ select
     c.redact_columns,
     c.require_actor,
     c.snapshot,
-    c.columns is distinct from (select pg_catalog.array_agg(x.name) from audit._columns(c.relid) as x)
-    as columns_changed
+    (c.columns is distinct from (select pg_catalog.array_agg(x.name) from audit._columns(c.relid) as x))
+        as columns_changed
 from audit.config as c
 where c.enabled and exists (select from pg_catalog.pg_class as r where r.oid = c.relid);

@@ -1,0 +1,200 @@
+"""Server and fresh-database fixtures. Tests own nothing global.
+
+One PostgreSQL server per session (see pgserver.py). The package is installed
+once, by the non-superuser ``audit_owner``, into the template ``audit_tpl``;
+each test that asks for ``db`` gets its own copy of it, dropped afterwards.
+
+Fixtures:
+    pg                   Server (session)
+    roles                names of the test roles (session): .owner .writer .reader .admin
+    install_sql          Path of the install script ($AUDIT_INSTALL_SQL or sql/install.sql)
+    run_install          run_install(dsn, path=None) -> CompletedProcess; raises PsqlError
+    fresh_db             Database cloned from audit_tpl (package installed)
+    db                   psycopg connection to fresh_db as audit_owner, autocommit
+    db_name, db_dsn      its name; its DSN as audit_owner
+    superuser_dsn        its DSN as the administrative role
+    admin                psycopg connection to fresh_db as the administrative role, autocommit
+    connect              connect(user="audit_owner", autocommit=True, **kw) -> new connection
+    fresh_db_no_install  Database from template0 owned by audit_owner, package NOT installed
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+from hypothesis import settings
+from psycopg import sql
+
+from pgserver import PsqlError, Server, install_sql_path, start_server
+
+OWNER = "audit_owner"
+WRITER = "app_writer"
+READER = "app_reader"
+TEMPLATE_DB = "audit_tpl"
+
+# Database round trips have no stable latency: no per-example deadline.
+# Under CI, derandomised and without the example database, so runs repeat.
+settings.register_profile("audit", deadline=None)
+settings.register_profile("audit-ci", deadline=None, derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("audit-ci" if os.environ.get("CI") else "audit"))
+
+
+class Database:
+    """A database on the test server, and connections to it that are closed at teardown."""
+
+    def __init__(self, server: Server, name: str):
+        self.server = server
+        self.name = name
+        self._conns: list[psycopg.Connection] = []
+
+    def dsn(self, user: str | None = OWNER) -> str:
+        """DSN as ``user``; None means the administrative (superuser) role."""
+        return self.server.dsn(self.name, user)
+
+    @property
+    def superuser_dsn(self) -> str:
+        return self.dsn(None)
+
+    def connect(self, user: str | None = OWNER, autocommit: bool = True, **kw) -> psycopg.Connection:
+        """A new psycopg 3 connection as ``user`` (None: the administrative role); ``kw`` go to libpq."""
+        conn = psycopg.connect(self.dsn(user), autocommit=autocommit, **kw)
+        self._conns.append(conn)
+        return conn
+
+    def psql(self, args=(), user: str | None = OWNER, **kw) -> subprocess.CompletedProcess:
+        return self.server.psql(args, dsn=self.dsn(user), **kw)
+
+    def close_all(self) -> None:
+        for conn in self._conns:
+            conn.close()
+        self._conns.clear()
+
+    def __repr__(self) -> str:
+        return f"<Database {self.name}>"
+
+
+def _admin_exec(pg: Server, *statements) -> None:
+    with pg.connect() as conn:
+        for stmt in statements:
+            conn.execute(stmt)
+
+
+def _create_database(pg: Server, name: str, template: str) -> Database:
+    _admin_exec(pg, sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+        sql.Identifier(name), sql.Identifier(template), sql.Identifier(OWNER)))
+    return Database(pg, name)
+
+
+def _drop_database(pg: Server, db: Database) -> None:
+    db.close_all()
+    _admin_exec(pg, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db.name)))
+
+
+@pytest.fixture(scope="session")
+def pg() -> Server:
+    server = start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def roles(pg: Server) -> SimpleNamespace:
+    """Create the test roles if missing (a DSN-provided server may have them already)."""
+    with pg.connect() as conn:
+        for role in (OWNER, WRITER, READER):
+            conn.execute(sql.SQL(
+                "DO $$ BEGIN"
+                " IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {name}) THEN"
+                " CREATE ROLE {role} LOGIN;"
+                " END IF; END $$"
+            ).format(name=sql.Literal(role), role=sql.Identifier(role)))
+            if pg.role_password is not None:  # the server checks passwords (not a trust setup)
+                conn.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
+                    sql.Identifier(role), sql.Literal(pg.role_password)))
+        if not conn.execute("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user").fetchone()[0]:
+            # A CREATEROLE admin must be a member of the owner to create databases it owns.
+            conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(OWNER)))
+    return SimpleNamespace(owner=OWNER, writer=WRITER, reader=READER, admin=pg.admin_user)
+
+
+@pytest.fixture(scope="session")
+def install_sql() -> Path:
+    return install_sql_path()
+
+
+@pytest.fixture(scope="session")
+def run_install(pg: Server, install_sql: Path):
+    """run_install(dsn, path=None, **psql_kw): run an install (or any) script with psql -f."""
+
+    def run(dsn: str, path: str | os.PathLike | None = None, **kw) -> subprocess.CompletedProcess:
+        script = Path(path) if path is not None else install_sql
+        if not script.is_file():
+            raise FileNotFoundError(f"install script not found: {script} (set AUDIT_INSTALL_SQL to override)")
+        # psql resolves \ir relative to the script, so the working directory does not matter.
+        return pg.psql(["-f", str(script)], dsn=dsn, **kw)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def audit_template(pg: Server, roles, run_install) -> str:
+    """The template database with the package installed by the non-superuser owner."""
+    _admin_exec(pg, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB)))
+    tpl = _create_database(pg, TEMPLATE_DB, "template0")
+    try:
+        run_install(tpl.dsn(OWNER))
+    except PsqlError as exc:
+        pytest.fail(f"installing the package into {TEMPLATE_DB} as {OWNER} failed:\n{exc}", pytrace=False)
+    yield TEMPLATE_DB
+    _drop_database(pg, tpl)
+
+
+@pytest.fixture
+def fresh_db(pg: Server, audit_template: str) -> Database:
+    db = _create_database(pg, f"t_{uuid.uuid4().hex[:12]}", audit_template)
+    yield db
+    _drop_database(pg, db)
+
+
+@pytest.fixture
+def db_name(fresh_db: Database) -> str:
+    return fresh_db.name
+
+
+@pytest.fixture
+def db_dsn(fresh_db: Database) -> str:
+    return fresh_db.dsn(OWNER)
+
+
+@pytest.fixture
+def superuser_dsn(fresh_db: Database) -> str:
+    return fresh_db.superuser_dsn
+
+
+@pytest.fixture
+def connect(fresh_db: Database):
+    """Factory: connect(user="audit_owner", autocommit=True, **kw) to the fresh database."""
+    return fresh_db.connect
+
+
+@pytest.fixture
+def db(fresh_db: Database) -> psycopg.Connection:
+    return fresh_db.connect(OWNER)
+
+
+@pytest.fixture
+def admin(fresh_db: Database) -> psycopg.Connection:
+    return fresh_db.connect(None)
+
+
+@pytest.fixture
+def fresh_db_no_install(pg: Server, roles) -> Database:
+    db = _create_database(pg, f"n_{uuid.uuid4().hex[:12]}", "template0")
+    yield db
+    _drop_database(pg, db)
