@@ -3,6 +3,7 @@
 -- Runs in one transaction; running it again (or over an older version) keeps every log row and
 -- regenerates the capture code of every audited table.
 \set ON_ERROR_STOP 1
+\set QUIET on
 set client_min_messages = warning;
 begin;
 
@@ -23,6 +24,16 @@ begin;
 \ir functions/set_actor.sql
 \ir functions/set_migration.sql
 \ir functions/version.sql
+\ir functions/_config_of.sql
+\ir functions/_record_key.sql
+\ir functions/_table_of_rowtype.sql
+\ir functions/_state_at.sql
+\ir functions/state_at.sql
+\ir functions/table_at.sql
+\ir functions/history.sql
+\ir functions/row_at.sql
+\ir functions/rows_at.sql
+\ir functions/diff.sql
 
 \ir views/tables.sql
 \ir triggers/logs_append_only.sql

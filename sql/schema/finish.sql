@@ -3,7 +3,18 @@
 insert into audit.meta (key, value) values ('version', audit.version())
 on conflict (key) do update set value = excluded.value;
 
-select audit._capture_function(r.relid, c)
-from audit.config as c
-cross join lateral audit._relations(c.relid) as r (relid)
-where c.enabled and exists (select from pg_catalog.pg_class as x where x.oid = c.relid);
+do $$
+declare
+    v_cfg audit.config;
+    v_rel oid;
+begin
+    for v_cfg in
+        select c.* from audit.config as c
+        where c.enabled and exists (select from pg_catalog.pg_class as x where x.oid = c.relid)
+    loop
+        for v_rel in select audit._relations(v_cfg.relid) loop
+            perform audit._capture_function(v_rel, v_cfg);
+        end loop;
+    end loop;
+end
+$$;

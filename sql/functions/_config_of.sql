@@ -1,0 +1,23 @@
+-- The audit.config row of a table that is or was audited; raises 55000 naming it otherwise.
+-- Runs as the package owner, so that readers need a grant on audit.logs only.
+create or replace function audit._config_of(p_tbl regclass, p_caller text)
+returns audit.config
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v audit.config;
+begin
+    if p_tbl is null then
+        raise exception using errcode = '22004', message = format('%s: tbl must not be NULL', p_caller);
+    end if;
+    select c.* into v from audit.config as c where c.relid = p_tbl;
+    if not found then
+        raise exception using
+            errcode = '55000',
+            message = format('%s: table %s is not audited', p_caller, p_tbl),
+            hint = format('Switch it on with SELECT audit.enable(%L).', p_tbl::text);
+    end if;
+    return v;
+end
+$$;

@@ -1,0 +1,75 @@
+-- The record_id under which a key value is logged for table p_cfg. p_id is the key value as
+-- text, or for a composite key the text of a jsonb object of the key columns. Raises 22023 for a
+-- key of the wrong shape and 22P02 for a value that is not of the key column's type.
+create or replace function audit._record_key(p_cfg audit.config, p_id text, p_is_json boolean, p_caller text)
+returns text
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_json jsonb;
+    v_sql text;
+    v_result text;
+    v_key_list text := pg_catalog.array_to_string(p_cfg.key_columns, ', ');
+    v_missing text [];
+begin
+    if p_id is null then
+        raise exception using errcode = '22004', message = format('%s: the key value must not be NULL', p_caller);
+    end if;
+    if p_is_json then
+        v_json := p_id::jsonb;
+        if pg_catalog.jsonb_typeof(v_json) = 'object' then
+            select pg_catalog.array_agg(k) into v_missing
+            from (
+                select k from pg_catalog.unnest(p_cfg.key_columns) as k
+                where not (v_json ? k)
+                union all
+                select k from pg_catalog.jsonb_object_keys(v_json) as k
+                where k <> all(p_cfg.key_columns)
+            ) as x;
+            if v_missing is not null then
+                raise exception using
+                    errcode = '22023',
+                    message = format('%s: key %s does not match the key (%s) of table %s',
+                        p_caller, p_id, v_key_list, p_cfg.relid::regclass),
+                    hint = 'Give a jsonb object with exactly the key columns.';
+            end if;
+        elsif pg_catalog.cardinality(p_cfg.key_columns) = 1 then
+            v_json := pg_catalog.jsonb_build_object(p_cfg.key_columns[1], v_json);
+        end if;
+    elsif pg_catalog.cardinality(p_cfg.key_columns) = 1 then
+        v_json := pg_catalog.jsonb_build_object(p_cfg.key_columns[1], p_id);
+    end if;
+    if v_json is null or pg_catalog.jsonb_typeof(v_json) <> 'object' then
+        raise exception using
+            errcode = '22023',
+            message = format('%s: table %s has a composite key (%s); give the key as a jsonb object, not %s',
+                p_caller, p_cfg.relid::regclass, v_key_list, p_id),
+            hint = format('For example %s.',
+                (select pg_catalog.jsonb_object_agg(k, '...') from pg_catalog.unnest(p_cfg.key_columns) as k));
+    end if;
+
+    -- Cast every key value to its column's type, then canonicalise it as capture does.
+    select format('select %s from (select %s) as r',
+        audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, 'r'),
+        pg_catalog.string_agg(format('($1 ->> %L)::%s as %I', k.col,
+            pg_catalog.format_type(a.atttypid, a.atttypmod), k.col), ', ')
+    ) into v_sql
+    from pg_catalog.unnest(p_cfg.key_columns) as k (col)
+    inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k.col;
+    begin
+        execute v_sql into v_result using v_json;
+    exception when data_exception then
+        raise exception using
+            errcode = '22P02',
+            message = format('%s: key %s is not a valid key of table %s (%s): %s',
+                p_caller, p_id, p_cfg.relid::regclass, (
+                    select pg_catalog.string_agg(
+                        format('%I %s', k, pg_catalog.format_type(a.atttypid, a.atttypmod)), ', ')
+                    from pg_catalog.unnest(p_cfg.key_columns) as k
+                    inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k
+                ), sqlerrm);
+    end;
+    return v_result;
+end
+$$;

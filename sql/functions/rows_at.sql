@@ -1,0 +1,16 @@
+-- Every record of a table as it was at ts, as the table's own row type:
+-- SELECT * FROM audit.rows_at(NULL::users, ts). Columns as in audit.row_at.
+create or replace function audit.rows_at(rowtype anyelement, ts timestamptz)
+returns setof anyelement
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_tbl regclass := audit._table_of_rowtype(pg_catalog.pg_typeof(rowtype), 'audit.rows_at');
+    v_cfg audit.config := audit._config_of(v_tbl, 'audit.rows_at');
+begin
+    return query
+    select (pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns)).*
+    from audit.table_at(v_tbl, ts) as t;
+end
+$$;
