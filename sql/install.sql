@@ -8,8 +8,10 @@ set client_min_messages = warning;
 begin;
 
 \ir schema/logs.sql
+\ir schema/drop_internal.sql
 
 \ir functions/_columns.sql
+\ir functions/_shape_matches.sql
 \ir functions/_fail.sql
 \ir functions/_key_expr.sql
 \ir functions/_parse_context.sql

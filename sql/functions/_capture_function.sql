@@ -15,7 +15,7 @@ declare
     ];
     v_params text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
     v_shape text [] := (
-        select pg_catalog.array_agg(c.name || ':' || c.typid) from audit._columns(p_relid) as c
+        select pg_catalog.array_agg(c.name || ':' || c.typid::text) from audit._columns(p_relid) as c
     );
     v_body text;
 begin
@@ -33,6 +33,7 @@ declare
     v_app text := nullif(pg_catalog.current_setting('application_name'), '');
     v_addr inet := pg_catalog.inet_client_addr();
     v_cfg audit.config;
+    v_rows bigint;
 begin
     if v_type is null then
         if v_mig is not null then
@@ -56,11 +57,12 @@ begin
             hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
     end if;
     -- Columns changed since audit.enable: build the statement for the table as it is now.
-    if (select pg_catalog.array_agg(a.attname::text operator(pg_catalog.||) ':' operator(pg_catalog.||) a.atttypid)
-        from pg_catalog.pg_attribute as a
-        where a.attrelid operator(pg_catalog.=) tg_relid and a.attnum operator(pg_catalog.>) 0
-            and not a.attisdropped) is distinct from %3$L::text[] then
-        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %4$s;
+    if not (
+        select s.ok
+        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
+        left join (select from only %12$s limit 0) as r on true
+    ) then
+        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %13$s;
         execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
             v_cfg, %5$L::text[])
             using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
@@ -69,7 +71,10 @@ begin
     if tg_op = 'INSERT' then
         %6$s;
     elsif tg_op = 'UPDATE' then
-        if (select pg_catalog.count(*) from audit_new) operator(pg_catalog.<=) 50000 then
+        v_rows := (select pg_catalog.count(*) from audit_new);
+        if v_rows = 1 then
+            %11$s;
+        elsif v_rows <= 50000 then
             %7$s;
         else
             execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
@@ -87,7 +92,9 @@ $body$,
         audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
         audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
-        case when v_is_leaf then audit._capture_sql(p_relid, 'TRUNCATE', p_cfg, v_vars) else 'null' end
+        case when v_is_leaf then audit._capture_sql(p_relid, 'TRUNCATE', p_cfg, v_vars) else 'null' end,
+        audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
+        v_rel, p_cfg.relid
     );
 
     execute format(

@@ -1,126 +1,131 @@
 -- The INSERT ... SELECT that writes log rows for one statement on relation p_relid.
--- p_op: INSERT, DELETE, UPDATE (rows paired by position in the transition tables, held in
--- arrays), UPDATE_LARGE (the same pairing by row_number, for statements too large for an array),
--- TRUNCATE (every row still in the relation) or SNAPSHOT (every row, at enable).
+-- p_op: INSERT, DELETE, TRUNCATE (every row still in the relation), SNAPSHOT (every row, at
+-- enable), or UPDATE_ONE, UPDATE, UPDATE_LARGE: the old and new rows of an UPDATE, paired by
+-- their position in the transition tables (one row each; column arrays zipped by unnest; or a
+-- join on row_number, for statements too large for arrays, to be planned per statement).
 -- p_ctx holds ten SQL expressions, in log-column order: created_at, transaction_id, actor_email,
 -- actor_type, actor_id, migration_name, context, db_user, application_name, client_addr.
--- Columns are those of the relation now; options come from audit.config of its audited root p_cfg.
+-- Columns are those of the relation now; options come from p_cfg, the audited table's config.
 create or replace function audit._capture_sql(p_relid oid, p_op text, p_cfg audit.config, p_ctx text[])
 returns text
 language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_cols text [];
-    v_row text;
-    v_rid text;
-    v_newj text;
+    v_rel text := p_relid::regclass::text;
+    v_head text;
+    v_json text;
+    v_redact text := '';
     v_nonnull text;
     v_changed text;
     v_unchanged text;
-    v_oldj text;
+    v_old_cols text;
+    v_new_cols text;
+    v_old_aggs text;
+    v_new_aggs text;
+    v_unnest text;
     v_source text;
-    v_head text;
-    v_ctx text := pg_catalog.array_to_string(p_ctx, ', ');
 begin
-    -- Columns sorted by name (changed_fields is sorted), compared as C strings.
-    select pg_catalog.array_agg(c.name order by c.name collate "C") into v_cols
-    from audit._columns(p_relid) as c;
-
     v_head := format(
         'insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, '
         'migration_name, context, db_user, application_name, client_addr, schema_name, table_name, '
         'record_id, old_record_id, action, old_values, new_values, changed_fields) select %s, %L, %L, ',
-        v_ctx, p_cfg.log_schema, p_cfg.log_table
+        pg_catalog.array_to_string(p_ctx, ', '), p_cfg.log_schema, p_cfg.log_table
     );
+    -- Redacted columns overwrite the row's jsonb: '[redacted]', or null for a NULL value.
+    if pg_catalog.cardinality(p_cfg.redact_columns) > 0 then
+        select ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
+            '%L, case when {row}.%I is null then null else ''[redacted]'' end', r, r
+        ), ', ') || ')'
+        into v_redact
+        from pg_catalog.unnest(p_cfg.redact_columns) as r;
+    end if;
 
     if p_op in ('INSERT', 'SNAPSHOT', 'DELETE', 'TRUNCATE') then
-        v_row := case when p_op in ('INSERT', 'SNAPSHOT') then 'n' else 'o' end;
-        -- The whole row as jsonb, redacted columns overwritten.
-        v_newj := format('pg_catalog.to_jsonb(%s)', v_row);
-        if pg_catalog.cardinality(p_cfg.redact_columns) > 0 then
-            v_newj := v_newj || ' || pg_catalog.jsonb_build_object(' || (
-                select pg_catalog.string_agg(format(
-                    '%L, case when (%s).%I is null then null else ''[redacted]'' end', r, v_row, r
-                ), ', ')
-                from pg_catalog.unnest(p_cfg.redact_columns) as r
-            ) || ')';
-        end if;
+        v_json := 'pg_catalog.to_jsonb(x)' || pg_catalog.replace(v_redact, '{row}', 'x');
         select format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
-            format('case when (%s).%I is not null then %L end', v_row, c, c), ', '
+            format('case when x.%I is not null then %L end', c.name, c.name), ', ' order by c.name collate "C"
         ))
         into v_nonnull
-        from pg_catalog.unnest(v_cols) as c;
-        v_rid := audit._record_id_expr(p_relid, p_cfg.key_columns, v_row);
+        from audit._columns(p_relid) as c;
         v_source := case p_op
-            when 'INSERT' then format('(select t::%s as n from audit_new as t) as s', p_relid::regclass)
-            when 'DELETE' then format('(select t::%s as o from audit_old as t) as s', p_relid::regclass)
-            when 'SNAPSHOT' then format('(select t as n from %s as t) as s', p_relid::regclass)
-            else format('(select t as o from only %s as t) as s', p_relid::regclass)
+            when 'INSERT' then 'audit_new as x'
+            when 'DELETE' then 'audit_old as x'
+            when 'SNAPSHOT' then v_rel || ' as x'
+            else 'only ' || v_rel || ' as x'
         end;
         return v_head || format(
             '%s, null, %L, %s, %s, %s from %s',
-            v_rid, case p_op when 'INSERT' then 'INSERT' when 'SNAPSHOT' then 'SNAPSHOT' else p_op end,
-            case when v_row = 'o' then v_newj else 'null' end,
-            case when v_row = 'n' then v_newj else 'null' end,
+            audit._record_id_expr(p_relid, p_cfg.key_columns, 'x.%1$s'),
+            p_op,
+            case when p_op in ('DELETE', 'TRUNCATE') then v_json else 'null' end,
+            case when p_op in ('INSERT', 'SNAPSHOT') then v_json else 'null' end,
             v_nonnull, v_source
         );
     end if;
 
-    if p_op not in ('UPDATE', 'UPDATE_LARGE') then
+    if p_op not in ('UPDATE_ONE', 'UPDATE', 'UPDATE_LARGE') then
         raise exception 'audit._capture_sql: unknown operation %', p_op;
     end if;
 
-    -- changed: names of the columns that differ; unchanged: the others (removed from old_values).
+    -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text) and their
+    -- jsonb oj / nj; changed and unchanged name the columns that differ, and those that do not.
     select
-        format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
-            format('case when %s then %L end', audit._distinct_expr('o', 'n', c.name, c.typid), c.name),
-            ', ' order by c.name collate "C"
-        )),
-        format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
-            format('case when not (%s) then %L end', audit._distinct_expr('o', 'n', c.name, c.typid), c.name),
-            ', ' order by c.name collate "C"
-        ))
-    into v_changed, v_unchanged
-    from audit._columns(p_relid) as c;
-
-    v_newj := 'pg_catalog.to_jsonb(n)';
-    v_oldj := 'pg_catalog.to_jsonb(o)';
-    if pg_catalog.cardinality(p_cfg.redact_columns) > 0 then
-        select
-            v_newj || ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
-                '%L, case when (n).%I is null then null else ''[redacted]'' end', r, r
-            ), ', ') || ')',
-            v_oldj || ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
-                '%L, case when (o).%I is null then null else ''[redacted]'' end', r, r
-            ), ', ') || ')'
-        into v_newj, v_oldj
-        from pg_catalog.unnest(p_cfg.redact_columns) as r;
-    end if;
+        pg_catalog.string_agg(format(
+            'x.%I%s as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
+        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format(
+            'y.%I%s as n%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
+        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format(
+            'pg_catalog.array_agg(x.%I%s) as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end,
+            c.pos
+        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format(
+            'pg_catalog.array_agg(y.%I%s) as n%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end,
+            c.pos
+        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format(
+            'pg_catalog.unnest(a.o%1$s) as o%1$s, pg_catalog.unnest(b.n%1$s) as n%1$s', c.pos
+        ), ', ' order by c.pos),
+        format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
+            'case when %s then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
+        ), ', ' order by c.name collate "C")),
+        format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
+            'case when not (%s) then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
+        ), ', ' order by c.name collate "C"))
+    into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_changed, v_unchanged
+    from (
+        select x.name, x.typid, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as x
+    ) as c;
 
     v_source := case p_op
+        when 'UPDATE_ONE' then format(
+            '(select pg_catalog.to_jsonb(x)%s as oj, %s from audit_old as x) as o, '
+            '(select pg_catalog.to_jsonb(y)%s as nj, %s from audit_new as y) as n',
+            pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
         when 'UPDATE' then format(
-            '(select pg_catalog.unnest(s.oa) as o, pg_catalog.unnest(s.na) as n from (select '
-            '(select pg_catalog.array_agg(x::%1$s) from audit_old as x) as oa, '
-            '(select pg_catalog.array_agg(y::%1$s) from audit_new as y) as na) as s) as z',
-            p_relid::regclass)
+            '(select pg_catalog.unnest(a.oj) as oj, pg_catalog.unnest(b.nj) as nj, %s from '
+            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(x)%s) as oj, %s from audit_old as x) as a, '
+            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(y)%s) as nj, %s from audit_new as y) as b) as z',
+            v_unnest, pg_catalog.replace(v_redact, '{row}', 'x'), v_old_aggs, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_aggs)
         else format(
-            '(select a.o, b.n from (select pg_catalog.row_number() over () as rn, x::%1$s as o from audit_old as x) as a '
-            'full join (select pg_catalog.row_number() over () as rn, y::%1$s as n from audit_new as y) as b '
-            'on a.rn operator(pg_catalog.=) b.rn) as z',
-            p_relid::regclass)
+            '(select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(x)%s as oj, %s '
+            'from audit_old as x) as o '
+            'full join (select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(y)%s as nj, %s '
+            'from audit_new as y) as n on o.rn operator(pg_catalog.=) n.rn',
+            pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
     end;
 
     return v_head || format(
-        'case when o is null or n is null then audit._fail(''XX000'', %L) else %s end, '
-        'case when %s <> %s then %s end, ''UPDATE'', (%s) - w.unchanged, %s, w.changed '
-        'from (select o, n, %s as changed, %s as unchanged from %s) as w where %s',
-        format('audit: cannot pair the old and new rows of an UPDATE on %s', p_relid::regclass),
-        audit._record_id_expr(p_relid, p_cfg.key_columns, 'n'),
-        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o'),
-        audit._record_id_expr(p_relid, p_cfg.key_columns, 'n'),
-        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o'),
-        v_oldj, v_newj, v_changed, v_unchanged, v_source,
+        'case when w.oj is null or w.nj is null then audit._fail(''XX000'', %L) else w.rid end, '
+        'case when w.old_rid <> w.rid then w.old_rid end, ''UPDATE'', w.oj - w.unchanged, w.nj, w.changed '
+        'from (select oj, nj, %s as rid, %s as old_rid, %s as changed, %s as unchanged from %s offset 0) as w '
+        'where %s',
+        format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
+        audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s'),
+        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o%2$s::%3$s'),
+        v_changed, v_unchanged, v_source,
         case when pg_catalog.cardinality(p_cfg.ignore_columns) = 0 then 'pg_catalog.cardinality(w.changed) > 0'
             else format('not (w.changed operator(pg_catalog.<@) %L::text[])', p_cfg.ignore_columns) end
     );

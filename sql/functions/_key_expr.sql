@@ -28,46 +28,64 @@ as $$
     end
 $$;
 
--- SQL expression giving record_id for the row value p_row (an expression of the table's row type).
--- One key column: its canonical text; several: the jsonb text of {"col": value, ...}.
-create or replace function audit._record_id_expr(p_relid oid, p_key text[], p_row text)
+-- SQL expression giving record_id from the key columns' values. p_colfmt is a format() pattern for
+-- one column's value: %1$s is the quoted column name, %2$s its position among the live columns
+-- (from 1), %3$s its type. One key column: its canonical text; several: the jsonb text of
+-- {"col": value, ...}.
+create or replace function audit._record_id_expr(p_relid oid, p_key text[], p_colfmt text)
+returns text
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    with cols as (
+        select
+            k.ord,
+            k.col,
+            c.typid,
+            format(p_colfmt, pg_catalog.quote_ident(k.col), c.pos, pg_catalog.format_type(c.typid, null)) as expr
+        from pg_catalog.unnest(p_key) with ordinality as k (col, ord)
+        inner join (
+            select x.name, x.typid, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as x
+        ) as c on c.name = k.col
+    )
+    select case
+        when pg_catalog.cardinality(p_key) = 1 then
+            (select audit._key_text_expr(cols.expr, cols.typid) from cols)
+        else format('pg_catalog.jsonb_build_object(%s)::text', (
+            select pg_catalog.string_agg(
+                format('%L, %s', cols.col, audit._key_json_expr(cols.expr, cols.typid)), ', ' order by cols.ord
+            )
+            from cols
+        ))
+    end
+$$;
+
+-- Whether a column's values travel as text through the arrays that pair old and new rows of an
+-- UPDATE: arrays (array_agg would nest them) and every type compared by its text form.
+create or replace function audit._as_text(p_typid oid)
+returns boolean
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select p_typid not in (
+        'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'text'::regtype, 'varchar'::regtype,
+        'bool'::regtype, 'uuid'::regtype, 'date'::regtype, 'timestamp'::regtype,
+        'timestamptz'::regtype, 'bytea'::regtype, 'oid'::regtype, 'name'::regtype,
+        'bpchar'::regtype, '"char"'::regtype, 'numeric'::regtype
+    )
+$$;
+
+-- SQL expression that is true when two values of one column differ. Types whose equality is
+-- identity compare with IS DISTINCT FROM; every other type compares its text form, so that
+-- 1.0 -> 1.00, '1 day' -> '24 hours' or a case change in citext is a change.
+create or replace function audit._distinct_expr(p_a text, p_b text, p_typid oid)
 returns text
 language sql stable
 set search_path = pg_catalog, pg_temp
 as $$
     select case
-        when pg_catalog.cardinality(p_key) = 1 then
-            audit._key_text_expr(format('(%s).%I', p_row, p_key[1]), c.typid)
-        else format('pg_catalog.jsonb_build_object(%s)::text', (
-            select pg_catalog.string_agg(
-                format('%L, %s', k.col, audit._key_json_expr(format('(%s).%I', p_row, k.col), kc.typid)),
-                ', ' order by k.ord
-            )
-            from pg_catalog.unnest(p_key) with ordinality as k (col, ord)
-            inner join audit._columns(p_relid) as kc on kc.name = k.col
-        ))
-    end
-    from audit._columns(p_relid) as c
-    where c.name = p_key[1]
-$$;
-
--- SQL expression that is true when column p_col differs between row values p_a and p_b.
--- Types whose equality is identity compare with IS DISTINCT FROM; every other type compares
--- its text form, so that 1.0 -> 1.00, '1 day' -> '24 hours' or a case change in citext is a change.
-create or replace function audit._distinct_expr(p_a text, p_b text, p_col text, p_typid oid)
-returns text
-language sql immutable
-set search_path = pg_catalog, pg_temp
-as $$
-    select case
-        when p_typid in (
-            'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'text'::regtype, 'varchar'::regtype,
-            'bool'::regtype, 'uuid'::regtype, 'date'::regtype, 'timestamp'::regtype,
-            'timestamptz'::regtype, 'bytea'::regtype, 'oid'::regtype, 'name'::regtype,
-            'bpchar'::regtype, '"char"'::regtype, 'int2[]'::regtype, 'int4[]'::regtype,
-            'int8[]'::regtype, 'text[]'::regtype, 'uuid[]'::regtype, 'varchar[]'::regtype
-        )
-            then format('(%s).%I is distinct from (%s).%I', p_a, p_col, p_b, p_col)
-        else format('(%s).%I::text is distinct from (%s).%I::text', p_a, p_col, p_b, p_col)
+        when p_typid = 'numeric'::regtype or audit._as_text(p_typid)
+            then format('(%s)::text is distinct from (%s)::text', p_a, p_b)
+        else format('%s is distinct from %s', p_a, p_b)
     end
 $$;

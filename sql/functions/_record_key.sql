@@ -51,7 +51,7 @@ begin
 
     -- Cast every key value to its column's type, then canonicalise it as capture does.
     select format('select %s from (select %s) as r',
-        audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, 'r'),
+        audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r).%1$s'),
         pg_catalog.string_agg(format('($1 ->> %L)::%s as %I', k.col,
             pg_catalog.format_type(a.atttypid, a.atttypmod), k.col), ', ')
     ) into v_sql
