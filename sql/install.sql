@@ -33,6 +33,7 @@ begin;
 \ir functions/state_at.sql
 \ir functions/table_at.sql
 \ir functions/history.sql
+\ir functions/_populate.sql
 \ir functions/row_at.sql
 \ir functions/rows_at.sql
 \ir functions/diff.sql

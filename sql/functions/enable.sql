@@ -22,6 +22,7 @@ declare
     v_nullable text;
     v_other text;
     v_schema text;
+    v_now timestamptz := pg_catalog.clock_timestamp();
 begin
     if tbl is null then
         raise exception using errcode = '22004', message = 'audit.enable: tbl must not be NULL';
@@ -111,13 +112,14 @@ begin
 
     insert into audit.config as c (
         relid, log_schema, log_table, key_columns, ignore_columns, redact_columns, snapshot,
-        require_actor, columns
+        require_actor, columns, enabled_at, first_enabled_at, changed_at
     ) values (
         tbl,
         coalesce(v_old.log_schema, v_schema),
         coalesce(v_old.log_table, v_class.relname::text),
         v_key, ignore_columns, redact_columns, snapshot, require_actor,
-        (select pg_catalog.array_agg(x.name) from audit._columns(tbl) as x)
+        (select pg_catalog.array_agg(x.name) from audit._columns(tbl) as x),
+        v_now, v_now, v_now
     )
     on conflict (relid) do update set
         key_columns = excluded.key_columns,
@@ -127,8 +129,8 @@ begin
         require_actor = excluded.require_actor,
         columns = excluded.columns,
         enabled = true,
-        enabled_at = case when c.enabled then c.enabled_at else pg_catalog.clock_timestamp() end,
-        changed_at = pg_catalog.clock_timestamp()
+        enabled_at = case when c.enabled then c.enabled_at else v_now end,
+        changed_at = v_now
     returning c.* into v_cfg;
 
     for v_rel in select audit._relations(tbl) loop

@@ -15,6 +15,6 @@ begin
     if v_state is null then
         return null;
     end if;
-    return pg_catalog.jsonb_populate_record(rowtype, v_state - v_cfg.redact_columns);
+    return audit._populate(rowtype, v_state - v_cfg.redact_columns);
 end
 $$;

@@ -9,8 +9,19 @@ declare
     v_tbl regclass := audit._table_of_rowtype(pg_catalog.pg_typeof(rowtype), 'audit.rows_at');
     v_cfg audit.config := audit._config_of(v_tbl, 'audit.rows_at');
 begin
+    -- Row by row only when some state no longer fits the table (a column dropped and added again).
+    begin
+        perform pg_catalog.count(pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns))
+        from audit.table_at(v_tbl, ts) as t;
+        return query
+        select (pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns)).*
+        from audit.table_at(v_tbl, ts) as t;
+        return;
+    exception when data_exception then
+        null;
+    end;
     return query
-    select (pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns)).*
+    select (audit._populate(rowtype, t.state - v_cfg.redact_columns)).*
     from audit.table_at(v_tbl, ts) as t;
 end
 $$;

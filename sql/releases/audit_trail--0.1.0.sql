@@ -1,0 +1,1280 @@
+-- pg-audit-trail 0.1.0, frozen by `make release` from sql/install.sql: the upgrade tests install it.
+-- Do not edit. Install: psql -v ON_ERROR_STOP=1 -f sql/releases/audit_trail--0.1.0.sql "$DATABASE_URL"
+-- pg-audit-trail: the one entry point.
+--   psql -v ON_ERROR_STOP=1 -f sql/install.sql "$DATABASE_URL"
+-- Runs in one transaction; running it again (or over an older version) keeps every log row and
+-- regenerates the capture code of every audited table.
+\set ON_ERROR_STOP 1
+\set QUIET on
+set client_min_messages = warning;
+begin;
+
+-- Schema, log table, configuration tables and indexes. Every statement is idempotent.
+
+create schema if not exists audit;
+comment on schema audit is 'pg-audit-trail: audit log and time-travel reads';
+
+-- Actor types an application may set in app.actor_type; a site may add its own rows.
+create table if not exists audit.actor_types (
+    name text primary key,
+    description text
+);
+
+insert into audit.actor_types (name, description) values
+('user', 'an end user acting through the application'),
+('moderator', 'a moderator or administrator acting on someone else''s data'),
+('system', 'a background job or the application itself'),
+('migration', 'a schema or data migration')
+on conflict (name) do nothing;
+
+-- The append-only log. Column names follow the original design.
+create table if not exists audit.logs (
+    id bigint generated always as identity primary key,
+    created_at timestamptz not null,
+    transaction_id xid8 not null,
+    schema_name text not null,
+    table_name text not null,
+    record_id text not null,
+    old_record_id text,
+    action text not null,
+    old_values jsonb,
+    new_values jsonb,
+    changed_fields text[],
+    actor_email text,
+    actor_type text,
+    actor_id text,
+    migration_name text,
+    context jsonb,
+    db_user text,
+    application_name text,
+    client_addr inet,
+    constraint logs_action_check check (
+        action in ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'SNAPSHOT')
+    )
+);
+
+-- One record's history, and state_at: the key, then capture order.
+create index if not exists logs_record_idx
+on audit.logs (table_name, record_id, id);
+-- Departures of a record from a key (UPDATE that changed the key); rare, so partial.
+create index if not exists logs_old_record_idx
+on audit.logs (table_name, old_record_id, id)
+where old_record_id is not null;
+-- One actor's recent changes.
+create index if not exists logs_actor_idx
+on audit.logs (actor_email, id)
+where actor_email is not null;
+-- One migration's changes.
+create index if not exists logs_migration_idx
+on audit.logs (migration_name, id)
+where migration_name is not null;
+-- Time ranges: the log is appended in time order, so a BRIN index is tiny and cheap to keep.
+create index if not exists logs_created_at_brin
+on audit.logs using brin (created_at);
+
+-- One row per table that is or was audited. relid is the table's oid; log_schema and
+-- log_table are the names its log rows carry (fixed at the first enable, kept across renames).
+create table if not exists audit.config (
+    relid oid primary key,
+    log_schema text not null,
+    log_table text not null,
+    key_columns text[] not null,
+    ignore_columns text[] not null default '{}',
+    redact_columns text[] not null default '{}',
+    snapshot boolean not null default true,
+    require_actor boolean not null default false,
+    enabled boolean not null default true,
+    enabled_at timestamptz not null default clock_timestamp(),
+    first_enabled_at timestamptz not null default clock_timestamp(),
+    changed_at timestamptz not null default clock_timestamp(),
+    columns text[] not null default '{}'
+);
+
+-- Installed version, for upgrades in place.
+create table if not exists audit.meta (
+    key text primary key,
+    value text not null
+);
+-- Internal functions (named with a leading underscore) may change their signatures between
+-- versions; they are dropped here and created again below, in the same transaction. Public
+-- functions keep their signatures, so objects that depend on them survive an upgrade.
+drop view if exists audit.tables;
+
+do $$
+declare
+    v_fn regprocedure;
+begin
+    for v_fn in
+        select p.oid::regprocedure
+        from pg_catalog.pg_proc as p
+        where p.pronamespace = 'audit'::regnamespace and p.proname like '\_%'
+            and p.prorettype <> 'trigger'::regtype
+    loop
+        execute format('drop function %s', v_fn);
+    end loop;
+end
+$$;
+
+-- The live columns of a relation in attribute order: name and type.
+create or replace function audit._columns(p_relid oid)
+returns table (name text, typid oid)
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select a.attname::text, a.atttypid
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = p_relid and a.attnum > 0 and not a.attisdropped
+    order by a.attnum
+$$;
+-- Whether relation p_relid still has the columns (name:type, in order) that its capture code was
+-- generated for. Declared immutable on purpose: capture calls it with constant arguments in a
+-- query that also reads the relation, so the planner folds it into the cached plan once, and
+-- PostgreSQL plans that query again whenever the relation's definition changes (ALTER TABLE).
+create or replace function audit._shape_matches(p_relid oid, p_shape text[])
+returns boolean
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select coalesce(pg_catalog.array_agg(a.attname::text || ':' || a.atttypid::text order by a.attnum), '{}')
+        = p_shape
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = p_relid and a.attnum > 0 and not a.attisdropped
+$$;
+-- Raises an error; usable inside an expression (returns text so it fits anywhere a value does).
+create or replace function audit._fail(p_sqlstate text, p_message text, p_hint text default null)
+returns text
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    raise exception using errcode = p_sqlstate, message = p_message, hint = coalesce(p_hint, '');
+end
+$$;
+-- SQL expression giving the canonical JSON value of one key column, session-independent:
+-- numerics lose trailing zeros, timestamptz is written in UTC, dates and timestamps in ISO 8601.
+create or replace function audit._key_json_expr(p_expr text, p_typid oid)
+returns text
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select case p_typid
+        when 'numeric'::regtype then format('pg_catalog.to_jsonb(pg_catalog.trim_scale(%s))', p_expr)
+        when 'timestamptz'::regtype then
+            format('pg_catalog.to_jsonb((pg_catalog.to_jsonb((%s) at time zone ''UTC'') #>> ''{}'') || ''+00:00'')',
+                p_expr)
+        else format('pg_catalog.to_jsonb(%s)', p_expr)
+    end
+$$;
+
+-- SQL expression giving the canonical text of one key column (record_id of a one-column key).
+create or replace function audit._key_text_expr(p_expr text, p_typid oid)
+returns text
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select case
+        when p_typid in ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'uuid'::regtype, 'oid'::regtype)
+            then format('(%s)::text', p_expr)
+        when p_typid in ('text'::regtype, 'varchar'::regtype) then format('(%s)::text', p_expr)
+        else format('(%s #>> ''{}'')', audit._key_json_expr(p_expr, p_typid))
+    end
+$$;
+
+-- SQL expression giving record_id from the key columns' values. p_colfmt is a format() pattern for
+-- one column's value: %1$s is the quoted column name, %2$s its position among the live columns
+-- (from 1), %3$s its type. One key column: its canonical text; several: the jsonb text of
+-- {"col": value, ...}.
+create or replace function audit._record_id_expr(p_relid oid, p_key text[], p_colfmt text)
+returns text
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    with cols as (
+        select
+            k.ord,
+            k.col,
+            c.typid,
+            format(p_colfmt, pg_catalog.quote_ident(k.col), c.pos, pg_catalog.format_type(c.typid, null)) as expr
+        from pg_catalog.unnest(p_key) with ordinality as k (col, ord)
+        inner join (
+            select x.name, x.typid, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as x
+        ) as c on c.name = k.col
+    )
+    select case
+        when pg_catalog.cardinality(p_key) = 1 then
+            (select audit._key_text_expr(cols.expr, cols.typid) from cols)
+        else format('pg_catalog.jsonb_build_object(%s)::text', (
+            select pg_catalog.string_agg(
+                format('%L, %s', cols.col, audit._key_json_expr(cols.expr, cols.typid)), ', ' order by cols.ord
+            )
+            from cols
+        ))
+    end
+$$;
+
+-- Whether a column's values travel as text through the arrays that pair old and new rows of an
+-- UPDATE: arrays (array_agg would nest them) and every type compared by its text form.
+create or replace function audit._as_text(p_typid oid)
+returns boolean
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select p_typid not in (
+        'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'text'::regtype, 'varchar'::regtype,
+        'bool'::regtype, 'uuid'::regtype, 'date'::regtype, 'timestamp'::regtype,
+        'timestamptz'::regtype, 'bytea'::regtype, 'oid'::regtype, 'name'::regtype,
+        'bpchar'::regtype, '"char"'::regtype, 'numeric'::regtype
+    )
+$$;
+
+-- SQL expression that is true when two values of one column differ. Types whose equality is
+-- identity compare with IS DISTINCT FROM; every other type compares its text form, so that
+-- 1.0 -> 1.00, '1 day' -> '24 hours' or a case change in citext is a change.
+create or replace function audit._distinct_expr(p_a text, p_b text, p_typid oid)
+returns text
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select case
+        when p_typid = 'numeric'::regtype or audit._as_text(p_typid)
+            then format('(%s)::text is distinct from (%s)::text', p_a, p_b)
+        else format('%s is distinct from %s', p_a, p_b)
+    end
+$$;
+-- app.audit_context as jsonb; raises SQLSTATE 22023 naming the setting unless it is a JSON object.
+create or replace function audit._parse_context(p_text text)
+returns jsonb
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v jsonb;
+begin
+    begin
+        v := p_text::jsonb;
+    exception when others then
+        raise exception using
+            errcode = '22023',
+            message = format('audit: app.audit_context is not valid JSON: %s', p_text),
+            hint = 'Set app.audit_context to a JSON object, e.g. {"request_id": "..."}.';
+    end;
+    if pg_catalog.jsonb_typeof(v) <> 'object' then
+        raise exception using
+            errcode = '22023',
+            message = format('audit: app.audit_context must be a JSON object, not %s: %s',
+                pg_catalog.jsonb_typeof(v), p_text),
+            hint = 'Set app.audit_context to a JSON object, e.g. {"request_id": "..."}.';
+    end if;
+    return v;
+end
+$$;
+-- The ten context expressions of a log row, for log rows written outside a trigger (SNAPSHOT).
+create or replace function audit._context_exprs()
+returns text[]
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select array[
+        'pg_catalog.clock_timestamp()',
+        'pg_catalog.pg_current_xact_id()',
+        $e$nullif(pg_catalog.current_setting('app.actor_email', true), '')$e$,
+        $e$coalesce(nullif(pg_catalog.current_setting('app.actor_type', true), ''),
+            case when nullif(pg_catalog.current_setting('app.current_migration', true), '') is not null
+                then 'migration'
+            when nullif(pg_catalog.current_setting('app.actor_email', true), '') is not null
+                or nullif(pg_catalog.current_setting('app.actor_id', true), '') is not null
+                then 'user' end)$e$,
+        $e$nullif(pg_catalog.current_setting('app.actor_id', true), '')$e$,
+        $e$nullif(pg_catalog.current_setting('app.current_migration', true), '')$e$,
+        $e$audit._parse_context(nullif(pg_catalog.current_setting('app.audit_context', true), ''))$e$,
+        'session_user',
+        $e$nullif(pg_catalog.current_setting('application_name'), '')$e$,
+        'pg_catalog.inet_client_addr()'
+    ]
+$$;
+-- The INSERT ... SELECT that writes log rows for one statement on relation p_relid.
+-- p_op: INSERT, DELETE, TRUNCATE (every row still in the relation), SNAPSHOT (every row, at
+-- enable), or UPDATE_ONE, UPDATE, UPDATE_LARGE: the old and new rows of an UPDATE, paired by
+-- their position in the transition tables (one row each; column arrays zipped by unnest; or a
+-- join on row_number, for statements too large for arrays, to be planned per statement).
+-- p_ctx holds ten SQL expressions, in log-column order: created_at, transaction_id, actor_email,
+-- actor_type, actor_id, migration_name, context, db_user, application_name, client_addr.
+-- Columns are those of the relation now; options come from p_cfg, the audited table's config.
+create or replace function audit._capture_sql(p_relid oid, p_op text, p_cfg audit.config, p_ctx text[])
+returns text
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_rel text := p_relid::regclass::text;
+    v_head text;
+    v_json text;
+    v_redact text := '';
+    v_nonnull text;
+    v_changed text;
+    v_unchanged text;
+    v_old_cols text;
+    v_new_cols text;
+    v_old_aggs text;
+    v_new_aggs text;
+    v_unnest text;
+    v_source text;
+begin
+    v_head := format(
+        'insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, '
+        'migration_name, context, db_user, application_name, client_addr, schema_name, table_name, '
+        'record_id, old_record_id, action, old_values, new_values, changed_fields) select %s, %L, %L, ',
+        pg_catalog.array_to_string(p_ctx, ', '), p_cfg.log_schema, p_cfg.log_table
+    );
+    -- Redacted columns overwrite the row's jsonb: '[redacted]', or null for a NULL value.
+    if pg_catalog.cardinality(p_cfg.redact_columns) > 0 then
+        select ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
+            '%L, case when {row}.%I is null then null else ''[redacted]'' end', r, r
+        ), ', ') || ')'
+        into v_redact
+        from pg_catalog.unnest(p_cfg.redact_columns) as r;
+    end if;
+
+    if p_op in ('INSERT', 'SNAPSHOT', 'DELETE', 'TRUNCATE') then
+        v_json := 'pg_catalog.to_jsonb(x)' || pg_catalog.replace(v_redact, '{row}', 'x');
+        select format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
+            format('case when x.%I is not null then %L end', c.name, c.name), ', ' order by c.name collate "C"
+        ))
+        into v_nonnull
+        from audit._columns(p_relid) as c;
+        v_source := case p_op
+            when 'INSERT' then 'audit_new as x'
+            when 'DELETE' then 'audit_old as x'
+            when 'SNAPSHOT' then v_rel || ' as x'
+            else 'only ' || v_rel || ' as x'
+        end;
+        return v_head || format(
+            '%s, null, %L, %s, %s, %s from %s',
+            audit._record_id_expr(p_relid, p_cfg.key_columns, 'x.%1$s'),
+            p_op,
+            case when p_op in ('DELETE', 'TRUNCATE') then v_json else 'null' end,
+            case when p_op in ('INSERT', 'SNAPSHOT') then v_json else 'null' end,
+            v_nonnull, v_source
+        );
+    end if;
+
+    if p_op not in ('UPDATE_ONE', 'UPDATE', 'UPDATE_LARGE') then
+        raise exception 'audit._capture_sql: unknown operation %', p_op;
+    end if;
+
+    -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text) and their
+    -- jsonb oj / nj; changed and unchanged name the columns that differ, and those that do not.
+    select
+        pg_catalog.string_agg(format(
+            'x.%I%s as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
+        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format(
+            'y.%I%s as n%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
+        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format(
+            'pg_catalog.array_agg(x.%I%s) as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end,
+            c.pos
+        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format(
+            'pg_catalog.array_agg(y.%I%s) as n%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end,
+            c.pos
+        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format(
+            'pg_catalog.unnest(a.o%1$s) as o%1$s, pg_catalog.unnest(b.n%1$s) as n%1$s', c.pos
+        ), ', ' order by c.pos),
+        format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
+            'case when %s then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
+        ), ', ' order by c.name collate "C")),
+        format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
+            'case when not (%s) then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
+        ), ', ' order by c.name collate "C"))
+    into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_changed, v_unchanged
+    from (
+        select x.name, x.typid, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as x
+    ) as c;
+
+    v_source := case p_op
+        when 'UPDATE_ONE' then format(
+            '(select pg_catalog.to_jsonb(x)%s as oj, %s from audit_old as x) as o, '
+            '(select pg_catalog.to_jsonb(y)%s as nj, %s from audit_new as y) as n',
+            pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
+        when 'UPDATE' then format(
+            '(select pg_catalog.unnest(a.oj) as oj, pg_catalog.unnest(b.nj) as nj, %s from '
+            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(x)%s) as oj, %s from audit_old as x) as a, '
+            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(y)%s) as nj, %s from audit_new as y) as b) as z',
+            v_unnest, pg_catalog.replace(v_redact, '{row}', 'x'), v_old_aggs, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_aggs)
+        else format(
+            '(select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(x)%s as oj, %s '
+            'from audit_old as x) as o '
+            'full join (select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(y)%s as nj, %s '
+            'from audit_new as y) as n on o.rn operator(pg_catalog.=) n.rn',
+            pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
+    end;
+
+    return v_head || format(
+        'case when w.oj is null or w.nj is null then audit._fail(''XX000'', %L) else w.rid end, '
+        'case when w.old_rid <> w.rid then w.old_rid end, ''UPDATE'', w.oj - w.unchanged, w.nj, w.changed '
+        'from (select oj, nj, %s as rid, %s as old_rid, %s as changed, %s as unchanged from %s offset 0) as w '
+        'where %s',
+        format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
+        audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s'),
+        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o%2$s::%3$s'),
+        v_changed, v_unchanged, v_source,
+        case when pg_catalog.cardinality(p_cfg.ignore_columns) = 0 then 'pg_catalog.cardinality(w.changed) > 0'
+            else format('not (w.changed operator(pg_catalog.<@) %L::text[])', p_cfg.ignore_columns) end
+    );
+end
+$$;
+-- Creates (or replaces) the capture function of relation p_relid, an audited table or one of the
+-- partitions of an audited partitioned table, and its statement-level triggers. The function is
+-- generated for the relation's columns and the table's options, and runs as its owner.
+create or replace function audit._capture_function(p_relid oid, p_cfg audit.config)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_fn text := format('capture_%s', p_relid);
+    v_rel text := p_relid::regclass::text;
+    v_is_leaf boolean := (select c.relkind <> 'p' from pg_catalog.pg_class as c where c.oid = p_relid);
+    v_vars text [] := array[
+        'v_ts', 'v_xid', 'v_email', 'v_type', 'v_id', 'v_mig', 'v_ctx', 'v_user', 'v_app', 'v_addr'
+    ];
+    v_params text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
+    v_shape text [] := (
+        select pg_catalog.array_agg(c.name || ':' || c.typid::text) from audit._columns(p_relid) as c
+    );
+    v_body text;
+begin
+    v_body := format($body$
+declare
+    v_ts timestamptz := pg_catalog.clock_timestamp();
+    v_xid xid8 := pg_catalog.pg_current_xact_id();
+    v_email text := nullif(pg_catalog.current_setting('app.actor_email', true), '');
+    v_type text := nullif(pg_catalog.current_setting('app.actor_type', true), '');
+    v_id text := nullif(pg_catalog.current_setting('app.actor_id', true), '');
+    v_mig text := nullif(pg_catalog.current_setting('app.current_migration', true), '');
+    v_ctx_text text := nullif(pg_catalog.current_setting('app.audit_context', true), '');
+    v_ctx jsonb;
+    v_user text := session_user;
+    v_app text := nullif(pg_catalog.current_setting('application_name'), '');
+    v_addr inet := pg_catalog.inet_client_addr();
+    v_cfg audit.config;
+    v_rows bigint;
+begin
+    if v_type is null then
+        if v_mig is not null then
+            v_type := 'migration';
+        elsif v_email is not null or v_id is not null then
+            v_type := 'user';
+        end if;
+    elsif not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format('audit: app.actor_type %%L is not a known actor type', v_type),
+            hint = 'Known types are the rows of audit.actor_types; add your own there.';
+    end if;
+    if v_ctx_text is not null then
+        v_ctx := audit._parse_context(v_ctx_text);
+    end if;
+    if %1$s and v_email is null and v_id is null and v_mig is null then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
+            hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
+    end if;
+    -- Columns changed since audit.enable: build the statement for the table as it is now.
+    if not (
+        select s.ok
+        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
+        left join (select from only %12$s limit 0) as r on true
+    ) then
+        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %13$s;
+        execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
+            v_cfg, %5$L::text[])
+            using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+        return null;
+    end if;
+    if tg_op = 'INSERT' then
+        %6$s;
+    elsif tg_op = 'UPDATE' then
+        v_rows := (select pg_catalog.count(*) from audit_new);
+        if v_rows = 1 then
+            %11$s;
+        elsif v_rows <= 50000 then
+            %7$s;
+        else
+            execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+        end if;
+    elsif tg_op = 'DELETE' then
+        %9$s;
+    else
+        %10$s;
+    end if;
+    return null;
+end
+$body$,
+        case when p_cfg.require_actor then 'true' else 'false' end, p_cfg.log_schema || '.' || p_cfg.log_table, v_shape, p_cfg.relid, v_params,
+        audit._capture_sql(p_relid, 'INSERT', p_cfg, v_vars),
+        audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
+        audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
+        audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
+        case when v_is_leaf then audit._capture_sql(p_relid, 'TRUNCATE', p_cfg, v_vars) else 'null' end,
+        audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
+        v_rel, p_cfg.relid
+    );
+
+    execute format(
+        'create or replace function audit.%I() returns trigger language plpgsql security definer '
+        'set search_path = pg_catalog, pg_temp as %L',
+        v_fn, v_body
+    );
+    execute format('revoke all on function audit.%I() from public', v_fn);
+    execute format('comment on function audit.%I() is %L', v_fn,
+        format('pg-audit-trail capture for %s (generated by audit.enable)', v_rel));
+
+    execute format(
+        'create or replace trigger audit_trail_insert after insert on %s referencing new table as audit_new '
+        'for each statement execute function audit.%I()', v_rel, v_fn
+    );
+    execute format(
+        'create or replace trigger audit_trail_update after update on %s '
+        'referencing old table as audit_old new table as audit_new '
+        'for each statement execute function audit.%I()', v_rel, v_fn
+    );
+    execute format(
+        'create or replace trigger audit_trail_delete after delete on %s referencing old table as audit_old '
+        'for each statement execute function audit.%I()', v_rel, v_fn
+    );
+    if v_is_leaf then
+        execute format(
+            'create or replace trigger audit_trail_truncate before truncate on %s '
+            'for each statement execute function audit.%I()', v_rel, v_fn
+        );
+    end if;
+end
+$$;
+-- Drops the capture triggers and function of one relation, if present.
+create or replace function audit._drop_capture(p_relid oid)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_trigger text;
+begin
+    for v_trigger in
+        select t.tgname from pg_catalog.pg_trigger as t
+        where t.tgrelid = p_relid and t.tgname in (
+            'audit_trail_insert', 'audit_trail_update', 'audit_trail_delete', 'audit_trail_truncate'
+        )
+    loop
+        execute format('drop trigger %I on %s', v_trigger, p_relid::regclass);
+    end loop;
+    execute format('drop function if exists audit.%I()', format('capture_%s', p_relid));
+end
+$$;
+-- The relations that carry capture triggers for audited table p_relid: the table itself, or a
+-- partitioned table and every partition below it.
+create or replace function audit._relations(p_relid oid)
+returns setof oid
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select t.relid::oid from pg_catalog.pg_partition_tree(p_relid) as t
+    union
+    select p_relid
+$$;
+-- Raises 42703 naming the table, the option and the column if any of p_cols is not a column of p_relid.
+create or replace function audit._check_columns(p_relid oid, p_option text, p_cols text[])
+returns void
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_bad text;
+begin
+    select c into v_bad
+    from pg_catalog.unnest(p_cols) as c
+    where c is null or c not in (select a.name from audit._columns(p_relid) as a)
+    limit 1;
+    if found then
+        raise exception using
+            errcode = '42703',
+            message = format('audit: %s names column %s, which table %s does not have',
+                p_option, coalesce(quote_ident(v_bad), 'NULL'), p_relid::regclass);
+    end if;
+end
+$$;
+-- Switches auditing on for a table, or changes its options when it is already on. The first time
+-- (and again after audit.disable) every existing row is logged once as SNAPSHOT unless snapshot
+-- is false. Run it again after ALTER TABLE so the capture code matches the table's columns.
+create or replace function audit.enable(
+    tbl regclass,
+    ignore_columns text[] default '{}',
+    redact_columns text[] default '{}',
+    snapshot boolean default true,
+    key_columns text[] default null,
+    require_actor boolean default false
+)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_class pg_catalog.pg_class;
+    v_key text [];
+    v_cfg audit.config;
+    v_old audit.config;
+    v_rel oid;
+    v_nullable text;
+    v_other text;
+    v_schema text;
+begin
+    if tbl is null then
+        raise exception using errcode = '22004', message = 'audit.enable: tbl must not be NULL';
+    end if;
+    select c.* into v_class from pg_catalog.pg_class as c where c.oid = tbl;
+    if v_class.relispartition then
+        raise exception using
+            errcode = '42809',
+            message = format('audit: %s is a partition; enable auditing on its partitioned table %s',
+                tbl, (select i.inhparent::regclass from pg_catalog.pg_inherits as i where i.inhrelid = tbl)),
+            hint = 'The partitioned table''s auditing covers every partition, and rows that move between them.';
+    end if;
+    if v_class.relkind not in ('r', 'p') then
+        raise exception using
+            errcode = '42809',
+            message = format('audit: %s is not a table (relkind %s); only tables can be audited', tbl,
+                v_class.relkind);
+    end if;
+
+    v_schema := (select n.nspname::text from pg_catalog.pg_namespace as n where n.oid = v_class.relnamespace);
+    ignore_columns := coalesce(ignore_columns, '{}');
+    redact_columns := coalesce(redact_columns, '{}');
+    perform audit._check_columns(tbl, 'ignore_columns', ignore_columns);
+    perform audit._check_columns(tbl, 'redact_columns', redact_columns);
+
+    if key_columns is not null then
+        if pg_catalog.cardinality(key_columns) = 0 then
+            raise exception using errcode = '22023', message = format(
+                'audit: key_columns for table %s is empty; name the columns that identify a row', tbl);
+        end if;
+        perform audit._check_columns(tbl, 'key_columns', key_columns);
+        if (select pg_catalog.count(distinct k) from pg_catalog.unnest(key_columns) as k)
+            <> pg_catalog.cardinality(key_columns) then
+            raise exception using errcode = '22023', message = format(
+                'audit: key_columns for table %s names a column twice: %s', tbl, key_columns);
+        end if;
+        select k into v_nullable
+        from pg_catalog.unnest(key_columns) as k
+        inner join pg_catalog.pg_attribute as a on a.attrelid = tbl and a.attname = k
+        where not a.attnotnull
+        limit 1;
+        if found then
+            raise exception using errcode = '22023', message = format(
+                'audit: key column %s of table %s must be NOT NULL', quote_ident(v_nullable), tbl),
+                hint = 'A key identifies a record in the log; a NULL key cannot.';
+        end if;
+        v_key := key_columns;
+    else
+        select pg_catalog.array_agg(a.attname::text order by k.ord) into v_key
+        from pg_catalog.pg_index as i
+        cross join lateral pg_catalog.unnest(i.indkey) with ordinality as k (attnum, ord)
+        inner join pg_catalog.pg_attribute as a on a.attrelid = i.indrelid and a.attnum = k.attnum
+        where i.indrelid = tbl and i.indisprimary;
+        if v_key is null then
+            raise exception using
+                errcode = '55000',
+                message = format('audit: table %s has no primary key', tbl),
+                hint = 'Add a primary key, or pass key_columns => array[...] naming NOT NULL columns '
+                    'that identify a row.';
+        end if;
+    end if;
+
+    select k into v_other from pg_catalog.unnest(v_key) as k
+    where k = any(ignore_columns) or k = any(redact_columns) limit 1;
+    if found then
+        raise exception using errcode = '22023', message = format(
+            'audit: key column %s of table %s cannot be ignored or redacted', quote_ident(v_other), tbl);
+    end if;
+
+    -- No writes while the snapshot is taken and the triggers change.
+    execute format('lock table %s in share row exclusive mode', tbl);
+
+    select c.* into v_old from audit.config as c where c.relid = tbl;
+    if not found then
+        select format('%s (oid %s)', c.log_schema || '.' || c.log_table, c.relid) into v_other
+        from audit.config as c
+        where c.log_schema = v_schema
+            and c.log_table = v_class.relname::text
+            and c.enabled
+            and exists (select from pg_catalog.pg_class as x where x.oid = c.relid);
+        if found then
+            raise exception using errcode = '42710', message = format(
+                'audit: the log name of %s is already used by audited table %s', tbl, v_other),
+                hint = 'A renamed table keeps logging under its first name; disable it first.';
+        end if;
+    end if;
+
+    insert into audit.config as c (
+        relid, log_schema, log_table, key_columns, ignore_columns, redact_columns, snapshot,
+        require_actor, columns
+    ) values (
+        tbl,
+        coalesce(v_old.log_schema, v_schema),
+        coalesce(v_old.log_table, v_class.relname::text),
+        v_key, ignore_columns, redact_columns, snapshot, require_actor,
+        (select pg_catalog.array_agg(x.name) from audit._columns(tbl) as x)
+    )
+    on conflict (relid) do update set
+        key_columns = excluded.key_columns,
+        ignore_columns = excluded.ignore_columns,
+        redact_columns = excluded.redact_columns,
+        snapshot = excluded.snapshot,
+        require_actor = excluded.require_actor,
+        columns = excluded.columns,
+        enabled = true,
+        enabled_at = case when c.enabled then c.enabled_at else pg_catalog.clock_timestamp() end,
+        changed_at = pg_catalog.clock_timestamp()
+    returning c.* into v_cfg;
+
+    for v_rel in select audit._relations(tbl) loop
+        perform audit._capture_function(v_rel, v_cfg);
+    end loop;
+
+    if snapshot and (v_old.relid is null or not v_old.enabled) then
+        execute audit._capture_sql(tbl, 'SNAPSHOT', v_cfg, audit._context_exprs());
+    end if;
+end
+$$;
+-- Switches auditing off for a table: drops its capture triggers and functions. Its history stays in
+-- audit.logs and can still be read; audit.enable switches it on again (with a new snapshot).
+create or replace function audit.disable(tbl regclass)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_rel oid;
+begin
+    if not exists (select from audit.config as c where c.relid = tbl and c.enabled) then
+        raise exception using errcode = '55000', message = format('audit: table %s is not audited', tbl);
+    end if;
+    for v_rel in select audit._relations(tbl) loop
+        perform audit._drop_capture(v_rel);
+    end loop;
+    update audit.config set enabled = false, changed_at = pg_catalog.clock_timestamp() where relid = tbl;
+end
+$$;
+-- Sets who acts for the rest of the current transaction (app.actor_email, app.actor_type,
+-- app.actor_id). The type must be a row of audit.actor_types.
+create or replace function audit.set_actor(email text, type text default 'user', id text default null)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if type is not null and not exists (select from audit.actor_types as t where t.name = type) then
+        raise exception using
+            errcode = '22023',
+            message = format('audit: actor type %L is not a known actor type', type),
+            hint = 'Known types are the rows of audit.actor_types; add your own there.';
+    end if;
+    perform pg_catalog.set_config('app.actor_email', coalesce(email, ''), true);
+    perform pg_catalog.set_config('app.actor_type', coalesce(type, ''), true);
+    perform pg_catalog.set_config('app.actor_id', coalesce(id, ''), true);
+end
+$$;
+-- Names the migration that runs, for the rest of the current transaction (app.current_migration).
+create or replace function audit.set_migration(name text)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if name is null or name = '' then
+        raise exception using errcode = '22023', message = 'audit.set_migration: name must not be empty';
+    end if;
+    perform pg_catalog.set_config('app.current_migration', name, true);
+end
+$$;
+-- The installed version of pg-audit-trail.
+create or replace function audit.version()
+returns text
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select '0.1.0'::text
+$$;
+-- The audit.config row of a table that is or was audited; raises 55000 naming it otherwise.
+-- Runs as the package owner, so that readers need a grant on audit.logs only.
+create or replace function audit._config_of(p_tbl regclass, p_caller text)
+returns audit.config
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v audit.config;
+begin
+    if p_tbl is null then
+        raise exception using errcode = '22004', message = format('%s: tbl must not be NULL', p_caller);
+    end if;
+    select c.* into v from audit.config as c where c.relid = p_tbl;
+    if not found then
+        raise exception using
+            errcode = '55000',
+            message = format('%s: table %s is not audited', p_caller, p_tbl),
+            hint = format('Switch it on with SELECT audit.enable(%L).', p_tbl::text);
+    end if;
+    return v;
+end
+$$;
+-- The record_id under which a key value is logged for table p_cfg. p_id is the key value as
+-- text, or for a composite key the text of a jsonb object of the key columns. Raises 22023 for a
+-- key of the wrong shape and 22P02 for a value that is not of the key column's type.
+create or replace function audit._record_key(p_cfg audit.config, p_id text, p_is_json boolean, p_caller text)
+returns text
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_json jsonb;
+    v_sql text;
+    v_result text;
+    v_key_list text := pg_catalog.array_to_string(p_cfg.key_columns, ', ');
+    v_missing text [];
+begin
+    if p_id is null then
+        raise exception using errcode = '22004', message = format('%s: the key value must not be NULL', p_caller);
+    end if;
+    if p_is_json then
+        v_json := p_id::jsonb;
+        if pg_catalog.jsonb_typeof(v_json) = 'object' then
+            select pg_catalog.array_agg(k) into v_missing
+            from (
+                select k from pg_catalog.unnest(p_cfg.key_columns) as k
+                where not (v_json ? k)
+                union all
+                select k from pg_catalog.jsonb_object_keys(v_json) as k
+                where k <> all(p_cfg.key_columns)
+            ) as x;
+            if v_missing is not null then
+                raise exception using
+                    errcode = '22023',
+                    message = format('%s: key %s does not match the key (%s) of table %s',
+                        p_caller, p_id, v_key_list, p_cfg.relid::regclass),
+                    hint = 'Give a jsonb object with exactly the key columns.';
+            end if;
+        elsif pg_catalog.cardinality(p_cfg.key_columns) = 1 then
+            v_json := pg_catalog.jsonb_build_object(p_cfg.key_columns[1], v_json);
+        end if;
+    elsif pg_catalog.cardinality(p_cfg.key_columns) = 1 then
+        v_json := pg_catalog.jsonb_build_object(p_cfg.key_columns[1], p_id);
+    end if;
+    if v_json is null or pg_catalog.jsonb_typeof(v_json) <> 'object' then
+        raise exception using
+            errcode = '22023',
+            message = format('%s: table %s has a composite key (%s); give the key as a jsonb object, not %s',
+                p_caller, p_cfg.relid::regclass, v_key_list, p_id),
+            hint = format('For example %s.',
+                (select pg_catalog.jsonb_object_agg(k, '...') from pg_catalog.unnest(p_cfg.key_columns) as k));
+    end if;
+
+    -- Cast every key value to its column's type, then canonicalise it as capture does.
+    select format('select %s from (select %s) as r',
+        audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r).%1$s'),
+        pg_catalog.string_agg(format('($1 ->> %L)::%s as %I', k.col,
+            pg_catalog.format_type(a.atttypid, a.atttypmod), k.col), ', ')
+    ) into v_sql
+    from pg_catalog.unnest(p_cfg.key_columns) as k (col)
+    inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k.col;
+    begin
+        execute v_sql into v_result using v_json;
+    exception when data_exception then
+        raise exception using
+            errcode = '22P02',
+            message = format('%s: key %s is not a valid key of table %s (%s): %s',
+                p_caller, p_id, p_cfg.relid::regclass, (
+                    select pg_catalog.string_agg(
+                        format('%I %s', k, pg_catalog.format_type(a.atttypid, a.atttypmod)), ', ')
+                    from pg_catalog.unnest(p_cfg.key_columns) as k
+                    inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k
+                ), sqlerrm);
+    end;
+    return v_result;
+end
+$$;
+-- The table whose row type is p_type; raises 42809 if p_type is not a table's row type.
+create or replace function audit._table_of_rowtype(p_type regtype, p_caller text)
+returns regclass
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v regclass;
+begin
+    select t.typrelid::regclass into v
+    from pg_catalog.pg_type as t
+    inner join pg_catalog.pg_class as c on c.oid = t.typrelid
+    where t.oid = p_type and c.relkind in ('r', 'p');
+    if v is null then
+        raise exception using
+            errcode = '42809',
+            message = format('%s: %s is not the row type of a table', p_caller, p_type),
+            hint = 'Pass NULL::your_table as the first argument.';
+    end if;
+    return v;
+end
+$$;
+-- The log row that gives record p_rid's state at p_ts: the latest row that brought a record to the
+-- key (INSERT, SNAPSHOT, UPDATE, or DELETE/TRUNCATE) or moved one away from it (an UPDATE that
+-- changed the key). Within one record capture order decides; between an arrival and a departure
+-- at the same moment (a key shift, one statement) the arrival wins. No row if none, or if that
+-- row ended the record at this key.
+create or replace function audit._state_at(p_cfg audit.config, p_rid text, p_ts timestamptz)
+returns setof audit.logs
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select (x.l).*
+    from (
+        select y.l, y.arrival
+        from (
+            (
+                select l, true as arrival
+                from audit.logs as l
+                where l.table_name = p_cfg.log_table and l.record_id = p_rid
+                    and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
+                order by l.id desc
+                limit 1
+            )
+            union all
+            (
+                select l, false as arrival
+                from audit.logs as l
+                where l.table_name = p_cfg.log_table and l.old_record_id = p_rid
+                    and l.record_id <> p_rid
+                    and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
+                order by l.id desc
+                limit 1
+            )
+        ) as y
+        order by (y.l).created_at desc, y.arrival desc, (y.l).id desc
+        limit 1
+    ) as x
+    where x.arrival and (x.l).action not in ('DELETE', 'TRUNCATE')
+$$;
+-- The record of table tbl with key id as it was at ts: one row, or none if it did not exist then.
+-- id is the key value (any type that casts to the key column's), or a jsonb object for a composite key.
+create or replace function audit.state_at(tbl regclass, id anycompatible, ts timestamptz)
+returns table (
+    record_id text,
+    state jsonb,
+    valid_from timestamptz,
+    log_id bigint,
+    action text,
+    actor_email text,
+    actor_type text,
+    migration_name text
+)
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_cfg audit.config := audit._config_of(tbl, 'audit.state_at');
+begin
+    if ts is null then
+        raise exception using errcode = '22004', message = 'audit.state_at: ts must not be NULL';
+    end if;
+    return query
+    select l.record_id, l.new_values, l.created_at, l.id, l.action, l.actor_email, l.actor_type, l.migration_name
+    from audit._state_at(
+        v_cfg,
+        audit._record_key(v_cfg, id::text, pg_catalog.pg_typeof(id) in ('jsonb'::regtype, 'json'::regtype),
+            'audit.state_at'),
+        ts
+    ) as l;
+end
+$$;
+-- Every record of table tbl that existed at ts, with its state then.
+create or replace function audit.table_at(tbl regclass, ts timestamptz)
+returns table (record_id text, state jsonb)
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_cfg audit.config := audit._config_of(tbl, 'audit.table_at');
+begin
+    if ts is null then
+        raise exception using errcode = '22004', message = 'audit.table_at: ts must not be NULL';
+    end if;
+    return query
+    select z.k, z.new_values
+    from (
+        select distinct on (e.k) e.k, e.arrival, e.action, e.new_values
+        from (
+            select l.record_id as k, true as arrival, l.action, l.new_values, l.created_at, l.id
+            from audit.logs as l
+            where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
+            union all
+            select l.old_record_id, false, l.action, null, l.created_at, l.id
+            from audit.logs as l
+            where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
+                and l.old_record_id is not null and l.old_record_id <> l.record_id
+        ) as e
+        order by e.k, e.created_at desc, e.arrival desc, e.id desc
+    ) as z
+    where z.arrival and z.action not in ('DELETE', 'TRUNCATE');
+end
+$$;
+-- Every version of the record of table tbl that has (or last had) key id, oldest first, following it
+-- across key changes. A key that an earlier, deleted record held is not that record: history
+-- starts at the current record's INSERT (or its first SNAPSHOT).
+create or replace function audit.history(tbl regclass, id anycompatible)
+returns table (
+    log_id bigint,
+    action text,
+    valid_from timestamptz,
+    valid_to timestamptz,
+    state jsonb,
+    changed_fields text[],
+    actor_email text,
+    actor_type text,
+    actor_id text,
+    migration_name text,
+    transaction_id xid8
+)
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_cfg audit.config := audit._config_of(tbl, 'audit.history');
+    v_key text;
+    v_last audit.logs;
+    v_next audit.logs;
+    v_end audit.logs;
+    v_row audit.logs;
+    v_ids bigint [] := '{}';
+    v_bound_id bigint;
+    v_bound_xid xid8;
+    v_bound_ts timestamptz;
+    v_switched boolean;
+begin
+    v_key := audit._record_key(v_cfg, id::text, pg_catalog.pg_typeof(id) in ('jsonb'::regtype, 'json'::regtype),
+        'audit.history');
+    -- The latest event at this key: a row that leaves a record here, or one that moved it away.
+    select l.* into v_last
+    from audit.logs as l
+    where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema
+        and (l.record_id = v_key or (l.old_record_id = v_key and l.record_id <> v_key))
+    order by l.created_at desc, (l.record_id = v_key) desc, l.id desc
+    limit 1;
+    if not found then
+        return;
+    end if;
+    -- Follow the record forward while it moved to another key. v_last is then its arrival there.
+    while v_last.record_id <> v_key loop
+        v_key := v_last.record_id;
+        select l.* into v_next
+        from audit.logs as l
+        where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema
+            and l.id > v_last.id
+            and not (l.transaction_id = v_last.transaction_id and l.created_at = v_last.created_at)
+            and (
+                (l.record_id = v_key and l.action in ('DELETE', 'TRUNCATE', 'INSERT'))
+                or (l.old_record_id = v_key and l.record_id <> v_key)
+            )
+        order by l.id
+        limit 1;
+        exit when not found or v_next.record_id = v_key;
+        v_last := v_next;
+    end loop;
+    -- The record's last row at its final key: up to a DELETE, before a new INSERT of the key.
+    select l.* into v_end
+    from audit.logs as l
+    where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.record_id = v_key
+        and l.id >= v_last.id
+        and (
+            v_next.id is null or v_next.record_id <> v_key
+            or (v_next.action = 'INSERT' and l.id < v_next.id)
+            or (v_next.action <> 'INSERT' and l.id <= v_next.id)
+        )
+    order by l.id desc
+    limit 1;
+    -- Walk back to the record's beginning: its INSERT, a DELETE of an earlier record with the same
+    -- key (not included), or the start of the log; an arrival by key change continues at the old key.
+    v_bound_id := v_end.id;
+    <<walk>>
+    loop
+        v_switched := false;
+        for v_row in
+            select l.* from audit.logs as l
+            where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.record_id = v_key
+                and l.id <= v_bound_id
+                and (v_bound_xid is null
+                    or not (l.transaction_id = v_bound_xid and l.created_at = v_bound_ts))
+            order by l.id desc
+        loop
+            if v_row.action in ('DELETE', 'TRUNCATE') and pg_catalog.cardinality(v_ids) > 0 then
+                exit walk;
+            end if;
+            v_ids := v_ids || v_row.id;
+            exit walk when v_row.action = 'INSERT';
+            if v_row.old_record_id is not null and v_row.old_record_id <> v_key then
+                v_key := v_row.old_record_id;
+                v_bound_id := v_row.id - 1;
+                v_bound_xid := v_row.transaction_id;
+                v_bound_ts := v_row.created_at;
+                v_switched := true;
+                exit;
+            end if;
+        end loop;
+        exit when not v_switched;
+    end loop;
+
+    return query
+    select l.id, l.action, l.created_at,
+        pg_catalog.lead(l.created_at) over (order by l.id),
+        l.new_values, l.changed_fields, l.actor_email, l.actor_type, l.actor_id, l.migration_name, l.transaction_id
+    from audit.logs as l
+    where l.id = any(v_ids)
+    order by l.id;
+end
+$$;
+-- The record with key id as it was at ts, as the table's own row type: audit.row_at(NULL::users, 123, ts).
+-- NULL if it did not exist then. Columns added since are NULL, dropped ones are ignored, and
+-- redacted columns are NULL (their values were never stored).
+create or replace function audit.row_at(rowtype anyelement, id anycompatible, ts timestamptz)
+returns anyelement
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_tbl regclass := audit._table_of_rowtype(pg_catalog.pg_typeof(rowtype), 'audit.row_at');
+    v_cfg audit.config := audit._config_of(v_tbl, 'audit.row_at');
+    v_state jsonb;
+begin
+    select s.state into v_state from audit.state_at(v_tbl, id, ts) as s;
+    if v_state is null then
+        return null;
+    end if;
+    return pg_catalog.jsonb_populate_record(rowtype, v_state - v_cfg.redact_columns);
+end
+$$;
+-- Every record of a table as it was at ts, as the table's own row type:
+-- SELECT * FROM audit.rows_at(NULL::users, ts). Columns as in audit.row_at.
+create or replace function audit.rows_at(rowtype anyelement, ts timestamptz)
+returns setof anyelement
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_tbl regclass := audit._table_of_rowtype(pg_catalog.pg_typeof(rowtype), 'audit.rows_at');
+    v_cfg audit.config := audit._config_of(v_tbl, 'audit.rows_at');
+begin
+    return query
+    select (pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns)).*
+    from audit.table_at(v_tbl, ts) as t;
+end
+$$;
+-- The columns that differ between two row states: {"col": {"old": ..., "new": ...}}. A column
+-- present on one side only counts as NULL on the other. NULL inputs count as empty rows.
+create or replace function audit.diff(before jsonb, after jsonb)
+returns jsonb
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select coalesce(pg_catalog.jsonb_object_agg(
+        coalesce(b.key, a.key),
+        pg_catalog.jsonb_build_object('old', coalesce(b.value, 'null'), 'new', coalesce(a.value, 'null'))
+    ), '{}')
+    from pg_catalog.jsonb_each(coalesce(before, '{}')) as b
+    full join pg_catalog.jsonb_each(coalesce(after, '{}')) as a on b.key = a.key
+    where coalesce(b.value, 'null') is distinct from coalesce(a.value, 'null')
+$$;
+
+-- The audited tables, since when, and their options.
+create or replace view audit.tables as
+select
+    c.relid::regclass as table_name,
+    c.log_schema,
+    c.log_table,
+    c.enabled_at,
+    c.first_enabled_at,
+    c.key_columns,
+    c.ignore_columns,
+    c.redact_columns,
+    c.require_actor,
+    c.snapshot,
+    (c.columns is distinct from (select pg_catalog.array_agg(x.name) from audit._columns(c.relid) as x))
+        as columns_changed
+from audit.config as c
+where c.enabled and exists (select from pg_catalog.pg_class as r where r.oid = c.relid);
+-- Keeps audit.logs append-only: UPDATE, DELETE and TRUNCATE fail for every role, its owner included.
+create or replace function audit._logs_append_only()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    raise exception using
+        errcode = '42501',
+        message = format('audit: audit.logs is append-only; %s is not allowed', tg_op),
+        hint = 'Log rows are written only by the capture triggers of audited tables.';
+end
+$$;
+
+create or replace trigger logs_append_only
+before update or delete on audit.logs
+for each statement execute function audit._logs_append_only();
+
+create or replace trigger logs_no_truncate
+before truncate on audit.logs
+for each statement execute function audit._logs_append_only();
+
+-- Privileges: nothing for PUBLIC but what is meant. Writers of audited tables need no right on
+-- the log (capture runs as the log's owner); readers need a grant on audit.logs.
+revoke all on all tables in schema audit from public;
+revoke all on all functions in schema audit from public;
+grant usage on schema audit to public;
+grant execute on function audit.version() to public;
+grant execute on function audit.set_actor(text, text, text) to public;
+grant execute on function audit.set_migration(text) to public;
+grant execute on function audit.state_at(regclass, anycompatible, timestamptz) to public;
+grant execute on function audit.history(regclass, anycompatible) to public;
+grant execute on function audit.table_at(regclass, timestamptz) to public;
+grant execute on function audit.row_at(anyelement, anycompatible, timestamptz) to public;
+grant execute on function audit.rows_at(anyelement, timestamptz) to public;
+grant execute on function audit.diff(jsonb, jsonb) to public;
+grant execute on function audit._config_of(regclass, text) to public;
+grant execute on function audit._record_key(audit.config, text, boolean, text) to public;
+grant execute on function audit._record_id_expr(oid, text[], text) to public;
+grant execute on function audit._key_text_expr(text, oid) to public;
+grant execute on function audit._key_json_expr(text, oid) to public;
+grant execute on function audit._columns(oid) to public;
+grant execute on function audit._state_at(audit.config, text, timestamptz) to public;
+grant execute on function audit._table_of_rowtype(regtype, text) to public;
+grant execute on function audit._parse_context(text) to public;
+-- Records the installed version and regenerates the capture code of every audited table, so that
+-- an upgrade in place brings them the new code.
+insert into audit.meta (key, value) values ('version', audit.version())
+on conflict (key) do update set value = excluded.value;
+
+do $$
+declare
+    v_cfg audit.config;
+    v_rel oid;
+begin
+    for v_cfg in
+        select c.* from audit.config as c
+        where c.enabled and exists (select from pg_catalog.pg_class as x where x.oid = c.relid)
+    loop
+        for v_rel in select audit._relations(v_cfg.relid) loop
+            perform audit._capture_function(v_rel, v_cfg);
+        end loop;
+    end loop;
+end
+$$;
+
+commit;
