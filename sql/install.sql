@@ -19,6 +19,7 @@ begin;
 \ir functions/_capture_sql.sql
 \ir functions/_capture_function.sql
 \ir functions/_drop_capture.sql
+\ir functions/_partition_guard.sql
 \ir functions/_relations.sql
 \ir functions/_check_columns.sql
 \ir functions/enable.sql

@@ -20,6 +20,7 @@ declare
     v_body text;
 begin
     v_body := format($body$
+#variable_conflict use_variable
 declare
     v_ts timestamptz := pg_catalog.clock_timestamp();
     v_xid xid8 := pg_catalog.pg_current_xact_id();

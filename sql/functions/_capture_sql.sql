@@ -42,7 +42,7 @@ begin
     end if;
 
     if p_op in ('INSERT', 'SNAPSHOT', 'DELETE', 'TRUNCATE') then
-        v_json := 'pg_catalog.to_jsonb(x)' || pg_catalog.replace(v_redact, '{row}', 'x');
+        v_json := 'pg_catalog.to_jsonb(x.*)' || pg_catalog.replace(v_redact, '{row}', 'x');
         select format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
             format('case when x.%I is not null then %L end', c.name, c.name), ', ' order by c.name collate "C"
         ))
@@ -101,18 +101,18 @@ begin
 
     v_source := case p_op
         when 'UPDATE_ONE' then format(
-            '(select pg_catalog.to_jsonb(x)%s as oj, %s from audit_old as x) as o, '
-            '(select pg_catalog.to_jsonb(y)%s as nj, %s from audit_new as y) as n',
+            '(select pg_catalog.to_jsonb(x.*)%s as oj, %s from audit_old as x) as o, '
+            '(select pg_catalog.to_jsonb(y.*)%s as nj, %s from audit_new as y) as n',
             pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
         when 'UPDATE' then format(
             '(select pg_catalog.unnest(a.oj) as oj, pg_catalog.unnest(b.nj) as nj, %s from '
-            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(x)%s) as oj, %s from audit_old as x) as a, '
-            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(y)%s) as nj, %s from audit_new as y) as b) as z',
+            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(x.*)%s) as oj, %s from audit_old as x) as a, '
+            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(y.*)%s) as nj, %s from audit_new as y) as b) as z',
             v_unnest, pg_catalog.replace(v_redact, '{row}', 'x'), v_old_aggs, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_aggs)
         else format(
-            '(select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(x)%s as oj, %s '
+            '(select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(x.*)%s as oj, %s '
             'from audit_old as x) as o '
-            'full join (select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(y)%s as nj, %s '
+            'full join (select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(y.*)%s as nj, %s '
             'from audit_new as y) as n on o.rn operator(pg_catalog.=) n.rn',
             pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
     end;

@@ -14,6 +14,10 @@ begin
     for v_rel in select audit._relations(tbl) loop
         perform audit._drop_capture(v_rel);
     end loop;
+    if (select c.relkind from pg_catalog.pg_class as c where c.oid = tbl) = 'p' then
+        execute format('drop trigger if exists audit_trail_partition_guard on %s', tbl);
+        execute format('drop function if exists audit.%I()', format('guard_%s', tbl::oid));
+    end if;
     update audit.config set enabled = false, changed_at = pg_catalog.clock_timestamp() where relid = tbl;
 end
 $$;

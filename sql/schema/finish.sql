@@ -15,6 +15,9 @@ begin
         for v_rel in select audit._relations(v_cfg.relid) loop
             perform audit._capture_function(v_rel, v_cfg);
         end loop;
+        if (select c.relkind from pg_catalog.pg_class as c where c.oid = v_cfg.relid) = 'p' then
+            perform audit._partition_guard(v_cfg.relid);
+        end if;
     end loop;
 end
 $$;

@@ -1,0 +1,162 @@
+"""A user audits a partitioned table: writes through the parent or into partitions, rows that move."""
+
+import pytest
+
+from helpers import footprint, log_rows, raises_sqlstate, row
+
+
+@pytest.fixture
+def measurements(db):
+    db.execute("""
+        CREATE TABLE measurements (
+            id int NOT NULL,
+            region text NOT NULL,
+            value int,
+            PRIMARY KEY (id, region)
+        ) PARTITION BY LIST (region)""")
+    db.execute("CREATE TABLE measurements_eu PARTITION OF measurements FOR VALUES IN ('eu')")
+    db.execute("CREATE TABLE measurements_us PARTITION OF measurements FOR VALUES IN ('us')")
+    db.execute("INSERT INTO measurements VALUES (1, 'eu', 10), (2, 'us', 20), (3, 'us', 30)")
+    db.execute("SELECT audit.enable('measurements', snapshot => false)")
+    return "measurements"
+
+
+@pytest.fixture
+def accounts(db):
+    """Range-partitioned on its one-column primary key: a key change can move a row."""
+    db.execute("CREATE TABLE accounts (id int PRIMARY KEY, name text) PARTITION BY RANGE (id)")
+    db.execute("CREATE TABLE accounts_lo PARTITION OF accounts FOR VALUES FROM (0) TO (100)")
+    db.execute("CREATE TABLE accounts_hi PARTITION OF accounts FOR VALUES FROM (100) TO (200)")
+    db.execute("INSERT INTO accounts VALUES (1, 'a'), (150, 'b')")
+    db.execute("SELECT audit.enable('accounts')")
+    return "accounts"
+
+
+def rid(i, region):
+    return f'{{"id": {i}, "region": "{region}"}}'
+
+
+def test_snapshot_of_a_partitioned_table_is_logged_under_the_parent(db, accounts):
+    assert sorted((e["action"], e["record_id"], e["new_values"]["name"]) for e in log_rows(
+        db, fields=("action", "record_id", "new_values", "table_name"))) == [
+        ("SNAPSHOT", "1", "a"), ("SNAPSHOT", "150", "b")]
+    assert log_rows(db, fields=("schema_name", "table_name")) == [
+        {"schema_name": "public", "table_name": "accounts"}] * 2
+
+
+def test_writes_through_the_parent_are_logged_under_the_parent(db, measurements):
+    db.execute("INSERT INTO measurements VALUES (4, 'eu', 40), (5, 'us', 50)")
+    db.execute("UPDATE measurements SET value = value + 1 WHERE id IN (1, 2)")
+    db.execute("DELETE FROM measurements WHERE id = 3")
+    entries = log_rows(db, fields=("schema_name", "table_name", "action", "record_id"))
+    assert {(e["schema_name"], e["table_name"]) for e in entries} == {("public", "measurements")}
+    assert sorted((e["action"], e["record_id"]) for e in entries) == [
+        ("DELETE", rid(3, "us")), ("INSERT", rid(4, "eu")), ("INSERT", rid(5, "us")),
+        ("UPDATE", rid(1, "eu")), ("UPDATE", rid(2, "us"))]
+
+
+def test_writes_into_a_partition_directly_are_logged_under_the_parent(db, measurements):
+    db.execute("INSERT INTO measurements_eu VALUES (6, 'eu', 60)")
+    db.execute("UPDATE measurements_us SET value = 0 WHERE id = 2")
+    db.execute("DELETE FROM measurements_us WHERE id = 3")
+    assert log_rows(db, "measurements") == [
+        row("INSERT", rid(6, "eu"), new={"id": 6, "region": "eu", "value": 60}, changed=["id", "region", "value"]),
+        row("UPDATE", rid(2, "us"), old={"value": 20}, new={"id": 2, "region": "us", "value": 0}, changed=["value"]),
+        row("DELETE", rid(3, "us"), old={"id": 3, "region": "us", "value": 30}, changed=["id", "region", "value"]),
+    ]
+    assert log_rows(db, "measurements_eu") == [] and log_rows(db, "measurements_us") == []
+
+
+def test_row_moving_between_partitions_is_one_update(db, accounts):
+    mark = len(log_rows(db))
+    db.execute("UPDATE accounts SET id = 101, name = 'moved' WHERE id = 1")
+    assert db.execute("SELECT tableoid::regclass::text FROM accounts WHERE id = 101").fetchone()[0] == "accounts_hi"
+    assert log_rows(db)[mark:] == [
+        row("UPDATE", "101", old_record_id="1", old={"id": 1, "name": "a"}, new={"id": 101, "name": "moved"},
+            changed=["id", "name"])]
+
+
+def test_row_moving_partitions_by_a_non_key_column(db):
+    db.execute("CREATE TABLE tasks (id int NOT NULL, state text NOT NULL, title text) PARTITION BY LIST (state)")
+    db.execute("CREATE TABLE tasks_open PARTITION OF tasks FOR VALUES IN ('open')")
+    db.execute("CREATE TABLE tasks_done PARTITION OF tasks FOR VALUES IN ('done')")
+    db.execute("INSERT INTO tasks VALUES (1, 'open', 'a'), (2, 'open', 'b'), (3, 'done', 'c')")
+    db.execute("SELECT audit.enable('tasks', key_columns => '{id}', snapshot => false)")
+    db.execute("UPDATE tasks SET state = CASE state WHEN 'open' THEN 'done' ELSE 'open' END")
+    assert sorted(log_rows(db), key=lambda e: e["record_id"]) == [
+        row("UPDATE", str(i), old={"state": s0}, new={"id": i, "state": s1, "title": t}, changed=["state"])
+        for i, s0, s1, t in [(1, "open", "done", "a"), (2, "open", "done", "b"), (3, "done", "open", "c")]]
+
+
+def test_truncate_of_the_parent_logs_every_row_once(db, measurements):
+    db.execute("TRUNCATE measurements")
+    assert sorted((e["action"], e["record_id"], e["old_values"]["value"]) for e in log_rows(db)) == [
+        ("TRUNCATE", rid(1, "eu"), 10), ("TRUNCATE", rid(2, "us"), 20), ("TRUNCATE", rid(3, "us"), 30)]
+    assert {e["table_name"] for e in log_rows(db, fields=("table_name",))} == {"measurements"}
+
+
+def test_truncate_of_one_partition_logs_its_rows(db, measurements):
+    db.execute("TRUNCATE measurements_us")
+    assert sorted(log_rows(db), key=lambda e: e["record_id"]) == [
+        row("TRUNCATE", rid(2, "us"), old={"id": 2, "region": "us", "value": 20}, changed=["id", "region", "value"]),
+        row("TRUNCATE", rid(3, "us"), old={"id": 3, "region": "us", "value": 30}, changed=["id", "region", "value"]),
+    ]
+    assert [e["table_name"] for e in log_rows(db, fields=("table_name",))] == ["measurements"] * 2
+
+
+def test_sub_partitioned_table(db):
+    db.execute("CREATE TABLE logs_src (id int, yr int, mo int, v text, PRIMARY KEY (id, yr, mo))"
+               " PARTITION BY LIST (yr)")
+    db.execute("CREATE TABLE logs_2024 PARTITION OF logs_src FOR VALUES IN (2024) PARTITION BY LIST (mo)")
+    db.execute("CREATE TABLE logs_2024_01 PARTITION OF logs_2024 FOR VALUES IN (1)")
+    db.execute("CREATE TABLE logs_2024_02 PARTITION OF logs_2024 FOR VALUES IN (2)")
+    db.execute("SELECT audit.enable('logs_src')")
+    db.execute("INSERT INTO logs_2024_01 VALUES (1, 2024, 1, 'direct')")
+    db.execute("INSERT INTO logs_2024 VALUES (2, 2024, 2, 'middle')")
+    db.execute("UPDATE logs_src SET mo = 2 WHERE id = 1")
+    db.execute("TRUNCATE logs_2024_02")
+    got = [(e["table_name"], e["action"], e["record_id"]) for e in log_rows(
+        db, fields=("table_name", "action", "record_id"))]
+    assert got[:3] == [
+        ("logs_src", "INSERT", '{"id": 1, "mo": 1, "yr": 2024}'),
+        ("logs_src", "INSERT", '{"id": 2, "mo": 2, "yr": 2024}'),
+        ("logs_src", "UPDATE", '{"id": 1, "mo": 2, "yr": 2024}'),
+    ]
+    assert sorted(got[3:]) == [("logs_src", "TRUNCATE", '{"id": 1, "mo": 2, "yr": 2024}'),
+                               ("logs_src", "TRUNCATE", '{"id": 2, "mo": 2, "yr": 2024}')]
+
+
+def test_enabling_a_partition_is_refused(db, measurements):
+    before = footprint(db)
+    with raises_sqlstate("42809", "measurements_us", r"partition", r"\bmeasurements\b"):
+        db.execute("SELECT audit.enable('measurements_us')")
+    assert footprint(db) == before
+
+
+def test_partition_created_after_enabling_refuses_writes_until_enabled_again(db, measurements):
+    # SPEC 3: the audit trail never silently drops a change. A new partition has no capture
+    # triggers of its own, so its writes are refused (directly and through the parent) until
+    # audit.enable is run again, rather than go unlogged.
+    db.execute("CREATE TABLE measurements_ap PARTITION OF measurements FOR VALUES IN ('ap')")
+    with raises_sqlstate("55000", "measurements_ap", r"\bmeasurements\b", "not covered"):
+        db.execute("INSERT INTO measurements_ap VALUES (7, 'ap', 70)")
+    with raises_sqlstate("55000", "measurements_ap"):
+        db.execute("INSERT INTO measurements VALUES (7, 'ap', 70)")
+    assert log_rows(db, "measurements") == []
+    db.execute("SELECT audit.enable('measurements')")
+    db.execute("INSERT INTO measurements_ap VALUES (7, 'ap', 70)")
+    db.execute("UPDATE measurements_ap SET value = 71")
+    db.execute("UPDATE measurements SET value = 72 WHERE region = 'ap'")
+    assert [(e["action"], e["record_id"]) for e in log_rows(db, "measurements")] == [
+        ("INSERT", rid(7, "ap")), ("UPDATE", rid(7, "ap")), ("UPDATE", rid(7, "ap"))]
+
+
+def test_partition_attached_with_rows_enters_the_history_when_enabled_again(db, measurements):
+    db.execute("CREATE TABLE measurements_sa (id int NOT NULL, region text NOT NULL, value int)")
+    db.execute("INSERT INTO measurements_sa VALUES (8, 'sa', 80)")
+    db.execute("ALTER TABLE measurements ATTACH PARTITION measurements_sa FOR VALUES IN ('sa')")
+    db.execute("SELECT audit.enable('measurements')")
+    assert [(e["action"], e["record_id"], e["new_values"]) for e in log_rows(db, "measurements")] == [
+        ("SNAPSHOT", rid(8, "sa"), {"id": 8, "region": "sa", "value": 80})]
+    db.execute("DELETE FROM measurements_sa")
+    assert [e["action"] for e in log_rows(db, "measurements")] == ["SNAPSHOT", "DELETE"]
