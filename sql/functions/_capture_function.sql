@@ -52,6 +52,16 @@ begin
         v_ctx := audit._parse_context(v_ctx_text);
     end if;
     if %1$s and v_email is null and v_id is null and v_mig is null then
+        -- A statement that touched no row changed nothing, and needs no actor.
+        if tg_op = 'INSERT' or tg_op = 'UPDATE' then
+            perform from audit_new limit 1;
+        elsif tg_op = 'DELETE' then
+            perform from audit_old limit 1;
+        else
+            perform from only %12$s limit 1;
+        end if;
+    end if;
+    if %1$s and found and v_email is null and v_id is null and v_mig is null then
         raise exception using
             errcode = '42501',
             message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
