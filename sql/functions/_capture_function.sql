@@ -35,6 +35,8 @@ declare
     v_addr inet := pg_catalog.inet_client_addr();
     v_cfg audit.config;
     v_rows bigint;
+    v_ok boolean;
+    v_work_mem text;
 begin
     if v_type is null then
         if v_mig is not null then
@@ -67,12 +69,18 @@ begin
             message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
             hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
     end if;
-    -- Columns changed since audit.enable: build the statement for the table as it is now.
-    if not (
-        select s.ok
+    -- Columns changed since audit.enable: build the statement for the table as it is now. The
+    -- check is folded into the cached plan, which PostgreSQL makes again after ALTER TABLE.
+    if tg_op = 'UPDATE' then
+        select s.ok, (select pg_catalog.count(*) from audit_new) into v_ok, v_rows
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
-        left join (select from only %12$s limit 0) as r on true
-    ) then
+        left join (select from only %12$s limit 0) as r on true;
+    else
+        select s.ok into v_ok
+        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
+        left join (select from only %12$s limit 0) as r on true;
+    end if;
+    if not v_ok then
         select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %13$s;
         execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
             v_cfg, %5$L::text[])
@@ -82,13 +90,17 @@ begin
     if tg_op = 'INSERT' then
         %6$s;
     elsif tg_op = 'UPDATE' then
-        v_rows := (select pg_catalog.count(*) from audit_new);
         if v_rows = 1 then
             %11$s;
-        elsif v_rows <= 50000 then
+        elsif v_rows <= 1000 then
             %7$s;
         else
+            -- Many rows: a join planned for this statement (the cached plans assume one row), with
+            -- room to sort in memory.
+            v_work_mem := pg_catalog.current_setting('work_mem');
+            perform pg_catalog.set_config('work_mem', '256MB', true);
             execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+            perform pg_catalog.set_config('work_mem', v_work_mem, true);
         end if;
     elsif tg_op = 'DELETE' then
         %9$s;

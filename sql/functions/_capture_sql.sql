@@ -68,8 +68,8 @@ begin
         raise exception 'audit._capture_sql: unknown operation %', p_op;
     end if;
 
-    -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text) and their
-    -- jsonb oj / nj; changed and unchanged name the columns that differ, and those that do not.
+    -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text); changed
+    -- names the columns that differ, and oldv builds old_values from just those columns.
     select
         pg_catalog.string_agg(format(
             'x.%I%s as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
@@ -91,36 +91,48 @@ begin
         format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
             'case when %s then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
         ), ', ' order by c.name collate "C")),
-        format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
-            'case when not (%s) then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
-        ), ', ' order by c.name collate "C"))
+        format('(''{'' || pg_catalog.concat_ws('','', %s) || ''}'')::jsonb', pg_catalog.string_agg(format(
+            'case when %s then %L || %s end',
+            audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid),
+            pg_catalog.to_json(c.name)::text || ':',
+            case
+                when c.name = any(p_cfg.redact_columns)
+                    then format('case when o%s is null then ''null'' else ''"[redacted]"'' end', c.pos)
+                when audit._as_text(c.typid)
+                    then format('coalesce(pg_catalog.to_json(o%s::%s)::text, ''null'')', c.pos,
+                        pg_catalog.format_type(c.typid, null))
+                else format('coalesce(pg_catalog.to_json(o%s)::text, ''null'')', c.pos)
+            end
+        ), ', ' order by c.pos))
     into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_changed, v_unchanged
     from (
         select x.name, x.typid, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as x
     ) as c;
 
+    -- Rows are paired by their position in the transition tables; op and np mark each side, so
+    -- that a row without a partner fails the statement rather than go unlogged.
     v_source := case p_op
         when 'UPDATE_ONE' then format(
-            '(select pg_catalog.to_jsonb(x.*)%s as oj, %s from audit_old as x) as o, '
-            '(select pg_catalog.to_jsonb(y.*)%s as nj, %s from audit_new as y) as n',
-            pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
+            '(select true as op, %s from audit_old as x) as o, '
+            '(select true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s from audit_new as y) as n',
+            v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
         when 'UPDATE' then format(
-            '(select pg_catalog.unnest(a.oj) as oj, pg_catalog.unnest(b.nj) as nj, %s from '
-            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(x.*)%s) as oj, %s from audit_old as x) as a, '
-            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(y.*)%s) as nj, %s from audit_new as y) as b) as z',
-            v_unnest, pg_catalog.replace(v_redact, '{row}', 'x'), v_old_aggs, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_aggs)
+            '(select pg_catalog.unnest(a.op) as op, pg_catalog.unnest(b.np) as np, pg_catalog.unnest(b.nj) as nj, '
+            '%s from (select pg_catalog.array_agg(true) as op, %s from audit_old as x) as a, '
+            '(select pg_catalog.array_agg(true) as np, pg_catalog.array_agg(pg_catalog.to_jsonb(y.*)%s) as nj, %s '
+            'from audit_new as y) as b) as z',
+            v_unnest, v_old_aggs, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_aggs)
         else format(
-            '(select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(x.*)%s as oj, %s '
-            'from audit_old as x) as o '
-            'full join (select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(y.*)%s as nj, %s '
+            '(select pg_catalog.row_number() over () as rn, true as op, %s from audit_old as x) as o '
+            'full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s '
             'from audit_new as y) as n on o.rn operator(pg_catalog.=) n.rn',
-            pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
+            v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
     end;
 
     return v_head || format(
-        'case when w.oj is null or w.nj is null then audit._fail(''XX000'', %L) else w.rid end, '
-        'case when w.old_rid <> w.rid then w.old_rid end, ''UPDATE'', w.oj - w.unchanged, w.nj, w.changed '
-        'from (select oj, nj, %s as rid, %s as old_rid, %s as changed, %s as unchanged from %s offset 0) as w '
+        'case when w.op is null or w.np is null then audit._fail(''XX000'', %L) else w.rid end, '
+        'case when w.old_rid <> w.rid then w.old_rid end, ''UPDATE'', w.oldv, w.nj, w.changed '
+        'from (select op, np, nj, %s as rid, %s as old_rid, %s as changed, %s as oldv from %s offset 0) as w '
         'where %s',
         format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
         audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s'),

@@ -12,6 +12,8 @@ declare
     v_result text;
     v_key_list text := pg_catalog.array_to_string(p_cfg.key_columns, ', ');
     v_missing text [];
+    v_type oid;
+    v_fast boolean := false;
 begin
     if p_id is null then
         raise exception using errcode = '22004', message = format('%s: the key value must not be NULL', p_caller);
@@ -49,15 +51,36 @@ begin
                 (select pg_catalog.jsonb_object_agg(k, '...') from pg_catalog.unnest(p_cfg.key_columns) as k));
     end if;
 
-    -- Cast every key value to its column's type, then canonicalise it as capture does.
-    select format('select %s from (select %s) as r',
-        audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r).%1$s'),
-        pg_catalog.string_agg(format('($1 ->> %L)::%s as %I', k.col,
-            pg_catalog.format_type(a.atttypid, a.atttypmod), k.col), ', ')
-    ) into v_sql
-    from pg_catalog.unnest(p_cfg.key_columns) as k (col)
-    inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k.col;
+    -- A one-column key of a common type needs no generated SQL: cast and canonicalise here.
+    if pg_catalog.cardinality(p_cfg.key_columns) = 1 then
+        select a.atttypid into v_type
+        from pg_catalog.pg_attribute as a
+        where a.attrelid = p_cfg.relid and a.attname = p_cfg.key_columns[1];
+        v_fast := v_type in (
+            'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'text'::regtype, 'uuid'::regtype
+        );
+    end if;
+    if not v_fast then
+        -- Cast every key value to its column's type, then canonicalise it as capture does.
+        select format('select %s from (select %s) as r',
+            audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r).%1$s'),
+            pg_catalog.string_agg(format('($1 ->> %L)::%s as %I', k.col,
+                pg_catalog.format_type(a.atttypid, a.atttypmod), k.col), ', ')
+        ) into v_sql
+        from pg_catalog.unnest(p_cfg.key_columns) as k (col)
+        inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k.col;
+    end if;
     begin
+        if v_fast then
+            v_result := v_json ->> p_cfg.key_columns[1];
+            return case v_type
+                when 'int2'::regtype then v_result::int2::text
+                when 'int4'::regtype then v_result::int4::text
+                when 'int8'::regtype then v_result::int8::text
+                when 'uuid'::regtype then v_result::uuid::text
+                else v_result
+            end;
+        end if;
         execute v_sql into v_result using v_json;
     exception when data_exception then
         raise exception using

@@ -5,9 +5,11 @@
 -- row ended the record at this key.
 create or replace function audit._state_at(p_cfg audit.config, p_rid text, p_ts timestamptz)
 returns setof audit.logs
-language sql stable
+language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $$
+begin
+    return query
     select (x.l).*
     from (
         select y.l, y.arrival
@@ -34,5 +36,6 @@ as $$
         order by (y.l).created_at desc, y.arrival desc, (y.l).id desc
         limit 1
     ) as x
-    where x.arrival and (x.l).action not in ('DELETE', 'TRUNCATE')
+    where x.arrival and (x.l).action not in ('DELETE', 'TRUNCATE');
+end
 $$;

@@ -10,22 +10,22 @@ begin
     if ts is null then
         raise exception using errcode = '22004', message = 'audit.table_at: ts must not be NULL';
     end if;
+    -- Per key, its latest row (read in index order, no sort), unless that row ended the record
+    -- or a later UPDATE moved the record away from the key.
     return query
-    select z.k, z.new_values
+    select a.record_id, a.new_values
     from (
-        select distinct on (e.k) e.k, e.arrival, e.action, e.new_values
-        from (
-            select l.record_id as k, true as arrival, l.action, l.new_values, l.created_at, l.id
-            from audit.logs as l
-            where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
-            union all
-            select l.old_record_id, false, l.action, null, l.created_at, l.id
-            from audit.logs as l
-            where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
-                and l.old_record_id is not null and l.old_record_id <> l.record_id
-        ) as e
-        order by e.k, e.created_at desc, e.arrival desc, e.id desc
-    ) as z
-    where z.arrival and z.action not in ('DELETE', 'TRUNCATE');
+        select distinct on (l.record_id) l.record_id, l.action, l.new_values, l.created_at
+        from audit.logs as l
+        where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
+        order by l.record_id desc, l.id desc
+    ) as a
+    where a.action not in ('DELETE', 'TRUNCATE')
+        and not exists (
+            select from audit.logs as d
+            where d.table_name = v_cfg.log_table and d.old_record_id = a.record_id
+                and d.record_id <> a.record_id and d.schema_name = v_cfg.log_schema
+                and d.created_at <= ts and d.created_at > a.created_at
+        );
 end
 $$;

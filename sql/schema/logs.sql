@@ -36,11 +36,11 @@ create table if not exists audit.logs (
     context jsonb,
     db_user text,
     application_name text,
-    client_addr inet,
-    constraint logs_action_check check (
-        action in ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'SNAPSHOT')
-    )
+    client_addr inet
 );
+-- No CHECK constraint on action: only the capture code writes the log, and a constraint costs
+-- every capturing statement its set-up time.
+alter table audit.logs drop constraint if exists logs_action_check;
 
 -- One record's history, and state_at: the key, then capture order.
 create index if not exists logs_record_idx
