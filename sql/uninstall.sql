@@ -36,12 +36,12 @@ begin
     end if;
 
     -- Triggers that run the package's functions: the capture triggers of audited tables, and the
-    -- append-only triggers of audit.logs.
+    -- append-only triggers of audit.logs. The clones on partitions go with their parent's.
     for v_obj in
         select t.tgname, t.tgrelid::regclass as rel
         from pg_catalog.pg_trigger as t
         join pg_catalog.pg_proc as p on p.oid = t.tgfoid
-        where p.pronamespace = v_schema and not t.tgisinternal
+        where p.pronamespace = v_schema and not t.tgisinternal and t.tgparentid = 0
         order by t.tgrelid, t.tgname
     loop
         execute pg_catalog.format('drop trigger %I on %s', v_obj.tgname, v_obj.rel);

@@ -60,7 +60,9 @@ begin
         elsif tg_op = 'DELETE' then
             perform from audit_old limit 1;
         else
-            perform from only %12$s limit 1;
+            execute pg_catalog.format('select from only %s limit 1', tg_relid::regclass);
+            get diagnostics v_rows = row_count;
+            found := v_rows > 0;
         end if;
     end if;
     if %1$s and found and v_email is null and v_id is null and v_mig is null then
@@ -71,14 +73,21 @@ begin
     end if;
     -- Columns changed since audit.enable: build the statement for the table as it is now. The
     -- check is folded into the cached plan, which PostgreSQL makes again after ALTER TABLE.
+    -- (A plan that reads a transition table depends on the table itself.) TRUNCATE always builds
+    -- its statement for the table as it is now, under its current name.
     if tg_op = 'UPDATE' then
         select s.ok, (select pg_catalog.count(*) from audit_new) into v_ok, v_rows
-        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
-        left join (select from only %12$s limit 0) as r on true;
-    else
+        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s;
+    elsif tg_op = 'INSERT' then
         select s.ok into v_ok
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
-        left join (select from only %12$s limit 0) as r on true;
+        left join (select from audit_new limit 0) as r on true;
+    elsif tg_op = 'DELETE' then
+        select s.ok into v_ok
+        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
+        left join (select from audit_old limit 0) as r on true;
+    else
+        v_ok := false;
     end if;
     if not v_ok then
         select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %13$s;
@@ -104,8 +113,6 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         %9$s;
-    else
-        %10$s;
     end if;
     return null;
 end
@@ -115,7 +122,7 @@ $body$,
         audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
         audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
-        case when v_is_leaf then audit._capture_sql(p_relid, 'TRUNCATE', p_cfg, v_vars) else 'null' end,
+        null,
         audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
         v_rel, p_cfg.relid
     );

@@ -1,0 +1,169 @@
+"""A user reads one record's past from a large log: the reads use the log's indexes, not a full scan.
+
+The log holds ~20k rows of several tables; the table read is a small fraction of it. The plans
+checked are those of the queries inside the reading functions: their text is taken from the
+installed functions (pg_proc.prosrc) with the parameters replaced by literals (custom plan) or
+by $n placeholders under plan_cache_mode = force_generic_plan (the plan a function may reuse).
+A last test runs the functions themselves under auto_explain and checks every nested plan.
+"""
+
+import json
+import re
+
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def big_log(db):
+    """~20k log rows over five tables; 'target' has 200 records and ~600 log rows."""
+    for i in range(4):
+        db.execute(f"CREATE TABLE noise{i} (id int PRIMARY KEY, v text)")
+        db.execute(f"SELECT audit.enable('noise{i}')")
+        db.execute(f"INSERT INTO noise{i} SELECT g, 'v' || g FROM generate_series(1, 3000) g")
+        db.execute(f"UPDATE noise{i} SET v = v || '!' WHERE id % 2 = 0")
+        db.execute(f"DELETE FROM noise{i} WHERE id % 5 = 0")
+    db.execute("CREATE TABLE target (id int PRIMARY KEY, v text)")
+    db.execute("SELECT audit.enable('target')")
+    db.execute("INSERT INTO target SELECT g, 'v' || g FROM generate_series(1, 200) g")
+    db.execute("UPDATE target SET v = v || '?' WHERE id % 3 = 0")
+    db.execute("UPDATE target SET id = id + 1000 WHERE id % 7 = 0")
+    db.execute("DELETE FROM target WHERE id % 11 = 0")
+    n, = db.execute("SELECT count(*) FROM audit.logs").fetchone()
+    assert n > 20_000
+    db.execute("ANALYZE audit.logs")
+    return "target"
+
+
+def prosrc(conn, name: str) -> str:
+    return conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s::regproc", [name]).fetchone()[0]
+
+
+def nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from nodes(child)
+
+
+def explain(conn, query: str, params=None) -> list[dict]:
+    (doc,), = conn.execute("EXPLAIN (FORMAT JSON) " + query, params).fetchall()
+    if isinstance(doc, str):
+        doc = json.loads(doc)
+    return list(nodes(doc[0]["Plan"]))
+
+
+def scans_of_logs(plan_nodes: list[dict]) -> list[tuple[str, str | None]]:
+    return [(n["Node Type"], n.get("Index Name")) for n in plan_nodes if n.get("Relation Name") == "logs"]
+
+
+def assert_indexed(plan_nodes, index=None, what=""):
+    scans = scans_of_logs(plan_nodes)
+    assert scans, f"{what}: no scan of audit.logs in the plan: {plan_nodes}"
+    assert not [s for s in scans if s[0] == "Seq Scan"], f"{what}: sequential scan of audit.logs: {scans}"
+    if index is not None:
+        assert any(name == index for _, name in scans), f"{what}: {index} not used: {scans}"
+
+
+def substitute(body: str, values: dict[str, str]) -> str:
+    """Replace whole-word parameter names (longest first) with SQL text."""
+    for name in sorted(values, key=len, reverse=True):
+        body = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", values[name], body)
+    return body
+
+
+def query_of(conn, fn: str) -> str:
+    """The query of a function: a SQL function's body, or the RETURN QUERY of a PL/pgSQL one."""
+    src = prosrc(conn, fn)
+    lang, = conn.execute("SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
+                         " WHERE p.oid = %s::regproc", [fn]).fetchone()
+    if lang == "sql":
+        return src.strip().rstrip(";")
+    found = re.findall(r"return\s+query\s+(.*?);\s*(?:end|return)\b", src, re.S | re.I)
+    assert len(found) == 1, f"expected one RETURN QUERY in {fn}: {src}"
+    return found[0]
+
+
+def state_at_query(conn, rid: str, ts: str, placeholders=False) -> str:
+    values = {"p_cfg.log_table": "'target'", "p_cfg.log_schema": "'public'", "p_rid": f"'{rid}'", "p_ts": ts}
+    if placeholders:
+        values = {"p_cfg.log_table": "$1", "p_cfg.log_schema": "$2", "p_rid": "$3", "p_ts": "$4"}
+    body = substitute(query_of(conn, "audit._state_at"), values)
+    assert not re.search(r"\bp_\w+", body), f"a parameter was not replaced: {body}"
+    return body
+
+
+@pytest.mark.parametrize("rid", ["42", "1007", "11", "999999"], ids=["updated", "moved", "deleted", "absent"])
+def test_state_at_uses_the_record_index(db, big_log, rid):
+    query = state_at_query(db, rid, "now()")
+    assert_indexed(explain(db, query), "logs_record_idx", f"_state_at({rid})")
+
+
+def test_state_at_generic_plan_uses_the_record_index(db, big_log):
+    query = state_at_query(db, "", "", placeholders=True)
+    db.execute(f"PREPARE sa(text, text, text, timestamptz) AS {query}")
+    db.execute("SET plan_cache_mode = force_generic_plan")
+    assert_indexed(explain(db, "EXECUTE sa('target', 'public', '42', now())"), "logs_record_idx", "generic _state_at")
+
+
+
+
+def test_table_at_reads_only_the_tables_log_rows(db, big_log):
+    query = substitute(query_of(db, "audit.table_at"),
+                       {"v_cfg.log_table": "'target'", "v_cfg.log_schema": "'public'", "ts": "now()"})
+    assert not re.search(r"\bv_\w+", query)
+    plan = explain(db, query)
+    assert_indexed(plan, what="table_at")
+    assert all(t in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan") for t, _ in scans_of_logs(plan))
+
+
+def test_table_at_generic_plan_reads_only_the_tables_log_rows(db, big_log):
+    query = substitute(query_of(db, "audit.table_at"),
+                       {"v_cfg.log_table": "$1", "v_cfg.log_schema": "$2", "ts": "$3"})
+    db.execute(f"PREPARE ta(text, text, timestamptz) AS {query}")
+    db.execute("SET plan_cache_mode = force_generic_plan")
+    assert_indexed(explain(db, "EXECUTE ta('target', 'public', now())"), what="generic table_at")
+
+
+@pytest.fixture
+def auto_explain(admin):
+    """The administrative connection with auto_explain sending every nested plan as a NOTICE."""
+    try:
+        admin.execute("LOAD 'auto_explain'")
+    except psycopg.Error as exc:
+        pytest.skip(f"auto_explain is not available on this server: {exc}")
+    for setting, value in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_format", "json"),
+                           ("log_level", "notice")):
+        admin.execute(f"SET auto_explain.{setting} = {value}")
+    admin.execute("SET client_min_messages = notice")
+    plans: list[dict] = []
+
+    def on_notice(diag):
+        text = diag.message_primary or ""
+        start = text.find("{")
+        if text.startswith("duration:") and start >= 0:
+            plans.append(json.loads(text[start:]))
+
+    admin.add_notice_handler(on_notice)
+    return admin, plans
+
+
+@pytest.mark.parametrize("call", [
+    "SELECT * FROM audit.history('target', 42)",
+    "SELECT * FROM audit.history('target', 7)",        # left by a key change: followed forward
+    "SELECT * FROM audit.history('target', 1014)",     # arrived by a key change: followed back
+    "SELECT * FROM audit.history('target', 22)",       # deleted
+    "SELECT * FROM audit.state_at('target', 1007, now())",
+    "SELECT * FROM audit.table_at('target', now())",
+    "SELECT audit.row_at(NULL::target, 3, now())",
+], ids=["history", "history-left", "history-arrived", "history-deleted", "state_at", "table_at", "row_at"])
+def test_every_query_inside_a_read_uses_an_index(db, big_log, auto_explain, call):
+    conn, plans = auto_explain
+    for _ in range(7):  # past PL/pgSQL's first custom plans, into its plan cache
+        plans.clear()
+        conn.execute(call).fetchall()
+    inner = [n for p in plans for n in nodes(p["Plan"])]
+    scans = [(n["Node Type"], n.get("Index Name")) for n in inner if n.get("Relation Name") == "logs"]
+    assert scans, f"no nested plan read audit.logs; plans: {plans}"
+    assert not [s for s in scans if s[0] == "Seq Scan"], f"{call}: sequential scan of audit.logs: {scans}"
