@@ -30,6 +30,7 @@ begin;
 \ir functions/_config_of.sql
 \ir functions/_record_key.sql
 \ir functions/_table_of_rowtype.sql
+\ir functions/_same_record.sql
 \ir functions/_state_at.sql
 \ir functions/state_at.sql
 \ir functions/table_at.sql

@@ -73,45 +73,59 @@ def substitute(body: str, values: dict[str, str]) -> str:
     return body
 
 
-def query_of(conn, fn: str) -> str:
-    """The query of a function: a SQL function's body, or the RETURN QUERY of a PL/pgSQL one."""
+def queries_of(conn, fn: str) -> list[str]:
+    """The queries of a function: a SQL function's body, or the RETURN QUERY and SELECT ... INTO
+    statements of a PL/pgSQL one (INTO removed)."""
     src = prosrc(conn, fn)
     lang, = conn.execute("SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
                          " WHERE p.oid = %s::regproc", [fn]).fetchone()
     if lang == "sql":
-        return src.strip().rstrip(";")
+        return [src.strip().rstrip(";")]
     found = re.findall(r"return\s+query\s+(.*?);\s*(?:end|return)\b", src, re.S | re.I)
-    assert len(found) == 1, f"expected one RETURN QUERY in {fn}: {src}"
+    found += [re.sub(r"\binto\s+\w+\s+", "", q, flags=re.I)
+              for q in re.findall(r"^\s*(select\s.*?\binto\s+\w+\s.*?);", src, re.S | re.I | re.M)]
+    return found
+
+
+def query_of(conn, fn: str) -> str:
+    found = queries_of(conn, fn)
+    assert len(found) == 1, f"expected one query in {fn}: {found}"
     return found[0]
 
 
-def state_at_query(conn, rid: str, ts: str, placeholders=False) -> str:
+def state_at_queries(conn, rid: str, ts: str, placeholders=False) -> list[str]:
+    """The two lookups of audit._state_at: the latest row at the key, the latest departure from it."""
     values = {"p_cfg.log_table": "'target'", "p_cfg.log_schema": "'public'", "p_rid": f"'{rid}'", "p_ts": ts}
     if placeholders:
         values = {"p_cfg.log_table": "$1", "p_cfg.log_schema": "$2", "p_rid": "$3", "p_ts": "$4"}
-    body = substitute(query_of(conn, "audit._state_at"), values)
-    assert not re.search(r"\bp_\w+", body), f"a parameter was not replaced: {body}"
-    return body
+    bodies = [substitute(q, values) for q in queries_of(conn, "audit._state_at")]
+    assert len(bodies) == 2, bodies
+    for body in bodies:
+        assert not re.search(r"\bp_\w+", body), f"a parameter was not replaced: {body}"
+    return bodies
 
 
 @pytest.mark.parametrize("rid", ["42", "1007", "11", "999999"], ids=["updated", "moved", "deleted", "absent"])
 def test_state_at_uses_the_record_index(db, big_log, rid):
-    query = state_at_query(db, rid, "now()")
-    assert_indexed(explain(db, query), "logs_record_idx", f"_state_at({rid})")
+    arrival, departure = state_at_queries(db, rid, "now()")
+    assert_indexed(explain(db, arrival), "logs_record_idx", f"_state_at({rid}) arrival")
+    assert_indexed(explain(db, departure), "logs_old_record_idx", f"_state_at({rid}) departure")
 
 
 def test_state_at_generic_plan_uses_the_record_index(db, big_log):
-    query = state_at_query(db, "", "", placeholders=True)
-    db.execute(f"PREPARE sa(text, text, text, timestamptz) AS {query}")
+    arrival, departure = state_at_queries(db, "", "", placeholders=True)
+    db.execute(f"PREPARE sa(text, text, text, timestamptz) AS {arrival}")
+    db.execute(f"PREPARE sd(text, text, text, timestamptz) AS {departure}")
     db.execute("SET plan_cache_mode = force_generic_plan")
-    assert_indexed(explain(db, "EXECUTE sa('target', 'public', '42', now())"), "logs_record_idx", "generic _state_at")
-
-
+    assert_indexed(explain(db, "EXECUTE sa('target', 'public', '42', now())"), "logs_record_idx", "generic arrival")
+    assert_indexed(explain(db, "EXECUTE sd('target', 'public', '42', now())"), "logs_old_record_idx",
+                   "generic departure")
 
 
 def test_table_at_reads_only_the_tables_log_rows(db, big_log):
     query = substitute(query_of(db, "audit.table_at"),
-                       {"v_cfg.log_table": "'target'", "v_cfg.log_schema": "'public'", "ts": "now()"})
+                       {"v_cfg.log_table": "'target'", "v_cfg.log_schema": "'public'", "ts": "now()",
+                        "v_cfg.ignore_columns": "'{}'::text[]"})
     assert not re.search(r"\bv_\w+", query)
     plan = explain(db, query)
     assert_indexed(plan, what="table_at")
@@ -120,7 +134,8 @@ def test_table_at_reads_only_the_tables_log_rows(db, big_log):
 
 def test_table_at_generic_plan_reads_only_the_tables_log_rows(db, big_log):
     query = substitute(query_of(db, "audit.table_at"),
-                       {"v_cfg.log_table": "$1", "v_cfg.log_schema": "$2", "ts": "$3"})
+                       {"v_cfg.log_table": "$1", "v_cfg.log_schema": "$2", "ts": "$3",
+                        "v_cfg.ignore_columns": "'{}'::text[]"})
     db.execute(f"PREPARE ta(text, text, timestamptz) AS {query}")
     db.execute("SET plan_cache_mode = force_generic_plan")
     assert_indexed(explain(db, "EXECUTE ta('target', 'public', now())"), what="generic table_at")

@@ -8,34 +8,33 @@ returns setof audit.logs
 language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_arrival audit.logs;
+    v_departure audit.logs;
 begin
-    return query
-    select (x.l).*
-    from (
-        select y.l, y.arrival
-        from (
-            (
-                select l, true as arrival
-                from audit.logs as l
-                where l.table_name = p_cfg.log_table and l.record_id = p_rid
-                    and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
-                order by l.id desc
-                limit 1
-            )
-            union all
-            (
-                select l, false as arrival
-                from audit.logs as l
-                where l.table_name = p_cfg.log_table and l.old_record_id = p_rid
-                    and l.record_id <> p_rid
-                    and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
-                order by l.id desc
-                limit 1
-            )
-        ) as y
-        order by (y.l).created_at desc, y.arrival desc, (y.l).id desc
-        limit 1
-    ) as x
-    where x.arrival and (x.l).action not in ('DELETE', 'TRUNCATE');
+    select l.* into v_arrival
+    from audit.logs as l
+    where l.table_name = p_cfg.log_table and l.record_id = p_rid
+        and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
+    order by l.id desc
+    limit 1;
+    if not found or v_arrival.action in ('DELETE', 'TRUNCATE') then
+        return;
+    end if;
+    select l.* into v_departure
+    from audit.logs as l
+    where l.table_name = p_cfg.log_table and l.old_record_id = p_rid and l.record_id <> p_rid
+        and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
+    order by l.id desc
+    limit 1;
+    -- A later departure empties the key if it moved the record that arrived: always so across
+    -- transactions; within one (a deferred unique key) only if it is that record.
+    if found and v_departure.created_at > v_arrival.created_at
+        and (v_departure.transaction_id <> v_arrival.transaction_id
+            or audit._same_record(v_arrival.new_values, v_departure.new_values || v_departure.old_values,
+                p_cfg.ignore_columns)) then
+        return;
+    end if;
+    return next v_arrival;
 end
 $$;

@@ -30,18 +30,23 @@ declare
     v_bound_xid xid8;
     v_bound_ts timestamptz;
     v_switched boolean;
+    v_arrival audit.logs;
 begin
     v_key := audit._record_key(v_cfg, id::text, pg_catalog.pg_typeof(id) in ('jsonb'::regtype, 'json'::regtype),
         'audit.history');
-    -- The latest event at this key: a row that leaves a record here, or one that moved it away.
-    select l.* into v_last
-    from audit.logs as l
-    where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema
-        and (l.record_id = v_key or (l.old_record_id = v_key and l.record_id <> v_key))
-    order by l.created_at desc, (l.record_id = v_key) desc, l.id desc
-    limit 1;
+    -- The record at this key now, else the latest event at it: a row that left a record here, or
+    -- one that moved it away.
+    select l.* into v_last from audit._state_at(v_cfg, v_key, 'infinity') as l;
     if not found then
-        return;
+        select l.* into v_last
+        from audit.logs as l
+        where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema
+            and (l.record_id = v_key or (l.old_record_id = v_key and l.record_id <> v_key))
+        order by l.created_at desc, (l.record_id = v_key) desc, l.id desc
+        limit 1;
+        if not found then
+            return;
+        end if;
     end if;
     -- Follow the record forward while it moved to another key. v_last is then its arrival there.
     while v_last.record_id <> v_key loop
@@ -86,6 +91,12 @@ begin
                     or not (l.transaction_id = v_bound_xid and l.created_at = v_bound_ts))
             order by l.id desc
         loop
+            -- Under a deferred unique key one transaction may hold two records on a key for a
+            -- while: below an arrival, skip the rows of its transaction that are another record.
+            continue when v_arrival.id is not null and v_row.transaction_id = v_arrival.transaction_id
+                and not audit._same_record(v_row.new_values, v_arrival.new_values || v_arrival.old_values,
+                    v_cfg.ignore_columns);
+            v_arrival := null;
             if v_row.action in ('DELETE', 'TRUNCATE') and pg_catalog.cardinality(v_ids) > 0 then
                 exit walk;
             end if;
@@ -96,6 +107,7 @@ begin
                 v_bound_id := v_row.id - 1;
                 v_bound_xid := v_row.transaction_id;
                 v_bound_ts := v_row.created_at;
+                v_arrival := v_row;
                 v_switched := true;
                 exit;
             end if;

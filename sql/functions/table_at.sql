@@ -15,7 +15,7 @@ begin
     return query
     select a.record_id, a.new_values
     from (
-        select distinct on (l.record_id) l.record_id, l.action, l.new_values, l.created_at
+        select distinct on (l.record_id) l.record_id, l.action, l.new_values, l.created_at, l.transaction_id
         from audit.logs as l
         where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
         order by l.record_id desc, l.id desc
@@ -26,6 +26,8 @@ begin
             where d.table_name = v_cfg.log_table and d.old_record_id = a.record_id
                 and d.record_id <> a.record_id and d.schema_name = v_cfg.log_schema
                 and d.created_at <= ts and d.created_at > a.created_at
+                and (d.transaction_id <> a.transaction_id
+                    or audit._same_record(a.new_values, d.new_values || d.old_values, v_cfg.ignore_columns))
         );
 end
 $$;

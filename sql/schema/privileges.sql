@@ -24,3 +24,4 @@ grant execute on function audit._parse_context(text) to public;
 grant select on audit.actor_types to public;
 grant execute on function audit._populate(anyelement, jsonb) to public;
 grant execute on function audit._fits(anyelement, text, jsonb) to public;
+grant execute on function audit._same_record(jsonb, jsonb, text[]) to public;
