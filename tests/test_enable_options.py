@@ -3,7 +3,7 @@
 import psycopg.rows
 import pytest
 
-from helpers import AUDIT_TRIGGERS, log_rows, nonnull_fields, row, table_row, triggers_on
+from helpers import AUDIT_TRIGGERS, log_rows, nonnull_fields, raises_sqlstate, row, table_row, triggers_on
 
 
 @pytest.fixture
@@ -299,4 +299,18 @@ def test_several_tables_are_audited_independently(db, accounts):
     assert [(e["table_name"], e["action"], e["record_id"]) for e in log_rows(
         db, fields=("table_name", "action", "record_id"))] == [
         ("notes", "INSERT", "1"), ("accounts", "UPDATE", "2"), ("accounts", "UPDATE", "2")]
+    assert [t["table_name"] for t in audited_tables(db)] == ["accounts"]
+
+
+@pytest.mark.parametrize("level", ["REPEATABLE READ", "SERIALIZABLE"])
+def test_enable_with_a_snapshot_refuses_a_transaction_that_sees_the_past(connect, db, accounts, level):
+    conn = connect(autocommit=False)
+    conn.execute(f"SET TRANSACTION ISOLATION LEVEL {level}")
+    with raises_sqlstate("25000", "accounts", "READ COMMITTED"):
+        conn.execute("SELECT audit.enable('accounts')")
+    conn.rollback()
+    assert audited_tables(db) == []
+    conn.execute(f"SET TRANSACTION ISOLATION LEVEL {level}")
+    conn.execute("SELECT audit.enable('accounts', snapshot => false)")
+    conn.commit()
     assert [t["table_name"] for t in audited_tables(db)] == ["accounts"]

@@ -160,3 +160,21 @@ def test_partition_attached_with_rows_enters_the_history_when_enabled_again(db, 
         ("SNAPSHOT", rid(8, "sa"), {"id": 8, "region": "sa", "value": 80})]
     db.execute("DELETE FROM measurements_sa")
     assert [e["action"] for e in log_rows(db, "measurements")] == ["SNAPSHOT", "DELETE"]
+
+def test_a_row_lost_in_a_partition_move_fails_the_update_instead_of_a_forged_pairing(db):
+    # A user BEFORE INSERT trigger on the destination partition swallows the moved row: the
+    # UPDATE's old rows outnumber its new ones, and no pairing of them can be right.
+    db.execute("CREATE TABLE pt (k int PRIMARY KEY, v text) PARTITION BY RANGE (k)")
+    db.execute("CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10)")
+    db.execute("CREATE TABLE pt2 PARTITION OF pt FOR VALUES FROM (10) TO (100)")
+    db.execute("""CREATE FUNCTION drop_big() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF new.v = 'drop' THEN RETURN NULL; END IF; RETURN new; END $$""")
+    db.execute("CREATE TRIGGER zz_drop BEFORE INSERT ON pt2 FOR EACH ROW EXECUTE FUNCTION drop_big()")
+    db.execute("INSERT INTO pt VALUES (1, 'drop'), (2, 'keep')")
+    db.execute("SELECT audit.enable('pt')")
+    before = log_rows(db)
+    with raises_sqlstate("XX000", "cannot pair", r"\bpt\b"):
+        db.execute("UPDATE pt SET k = CASE WHEN k = 1 THEN 11 ELSE k END,"
+                   " v = CASE WHEN k = 2 THEN 'kept2' ELSE v END")
+    assert log_rows(db) == before
+    assert db.execute("SELECT k, v FROM pt ORDER BY k").fetchall() == [(1, "drop"), (2, "keep")]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers import log_rows, row, table_row
+from helpers import log_rows, raises_sqlstate, row, table_row
 
 
 @pytest.fixture
@@ -127,3 +127,26 @@ def test_schema_change_on_a_partitioned_table(db):
         row("INSERT", '{"r": "a", "id": 2}', new={"id": 2, "r": "a", "v": 6}, changed=["id", "r", "v"]),
         row("UPDATE", '{"r": "a", "id": 1}', old={"v": 5}, new={"id": 1, "r": "a", "v": 7}, changed=["v"]),
     ]
+
+
+def test_renaming_a_key_column_stops_writes_with_a_clear_error_until_enabled_again(db):
+    db.execute("CREATE TABLE ck (a int, b int, v text, PRIMARY KEY (a, b))")
+    db.execute("SELECT audit.enable('ck')")
+    db.execute("INSERT INTO ck VALUES (1, 1, 'x')")
+    db.execute("ALTER TABLE ck RENAME COLUMN b TO bb")
+    with raises_sqlstate("42703", "key_columns", r"\bb\b", "ck", "audit.enable"):
+        db.execute("INSERT INTO ck VALUES (1, 2, 'y')")
+    db.execute("SELECT audit.enable('ck')")  # the primary key is (a, bb) now
+    db.execute("INSERT INTO ck VALUES (1, 2, 'y')")
+    assert [e["record_id"] for e in log_rows(db, "ck")] == ['{"a": 1, "b": 1}', '{"a": 1, "bb": 2}']
+
+
+def test_renaming_a_redacted_column_stops_writes_rather_than_log_the_secret(db):
+    db.execute("CREATE TABLE sk (id int PRIMARY KEY, secret text, v text)")
+    db.execute("SELECT audit.enable('sk', redact_columns => array['secret'])")
+    db.execute("ALTER TABLE sk RENAME COLUMN secret TO pw")
+    with raises_sqlstate("42703", "redact_columns", "secret", "sk"):
+        db.execute("INSERT INTO sk VALUES (1, 'S3CRET', 'v')")
+    db.execute("SELECT audit.enable('sk', redact_columns => array['pw'])")
+    db.execute("INSERT INTO sk VALUES (1, 'S3CRET', 'v')")
+    assert log_rows(db, "sk")[0]["new_values"] == {"id": 1, "pw": "[redacted]", "v": "v"}

@@ -36,6 +36,7 @@ declare
     v_cfg audit.config;
     v_rows bigint;
     v_ok boolean;
+    v_old_rows bigint;
     v_work_mem text;
 begin
     if v_type is null then
@@ -60,7 +61,7 @@ begin
         elsif tg_op = 'DELETE' then
             perform from audit_old limit 1;
         else
-            execute pg_catalog.format('select from only %s limit 1', tg_relid::regclass);
+            execute pg_catalog.format('select from only %%s limit 1', tg_relid::regclass);
             get diagnostics v_rows = row_count;
             found := v_rows > 0;
         end if;
@@ -76,8 +77,13 @@ begin
     -- (A plan that reads a transition table depends on the table itself.) TRUNCATE always builds
     -- its statement for the table as it is now, under its current name.
     if tg_op = 'UPDATE' then
-        select s.ok, (select pg_catalog.count(*) from audit_new) into v_ok, v_rows
+        select s.ok, (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)
+        into v_ok, v_rows, v_old_rows
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s;
+        -- As many old rows as new ones, or the statement that pairs them must fail.
+        if v_rows <> v_old_rows then
+            v_rows := 2147483647;
+        end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s

@@ -15,7 +15,8 @@ declare
     v_rel text := p_relid::regclass::text;
     v_head text;
     v_json text;
-    v_redact text := '';
+    v_redact_x text := '';
+    v_redact_y text := '';
     v_nonnull text;
     v_changed text;
     v_unchanged text;
@@ -32,17 +33,26 @@ begin
         'record_id, old_record_id, action, old_values, new_values, changed_fields) select %s, %L, %L, ',
         pg_catalog.array_to_string(p_ctx, ', '), p_cfg.log_schema, p_cfg.log_table
     );
-    -- Redacted columns overwrite the row's jsonb: '[redacted]', or null for a NULL value.
+    -- Redacted columns overwrite the row's jsonb: '[redacted]', or null for a NULL value. They must
+    -- still exist: rather than store a renamed secret in clear, capture fails until audit.enable.
+    perform audit._check_columns(p_relid, 'redact_columns (run audit.enable again after renaming)',
+        p_cfg.redact_columns);
+    perform audit._check_columns(p_relid, 'key_columns (run audit.enable again after renaming)',
+        p_cfg.key_columns);
     if pg_catalog.cardinality(p_cfg.redact_columns) > 0 then
-        select ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
-            '%L, case when {row}.%I is null then null else ''[redacted]'' end', r, r
-        ), ', ') || ')'
-        into v_redact
+        select
+            ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
+                '%L, case when x.%I is null then null else ''[redacted]'' end', r, r
+            ), ', ') || ')',
+            ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
+                '%L, case when y.%I is null then null else ''[redacted]'' end', r, r
+            ), ', ') || ')'
+        into v_redact_x, v_redact_y
         from pg_catalog.unnest(p_cfg.redact_columns) as r;
     end if;
 
     if p_op in ('INSERT', 'SNAPSHOT', 'DELETE', 'TRUNCATE') then
-        v_json := 'pg_catalog.to_jsonb(x.*)' || pg_catalog.replace(v_redact, '{row}', 'x');
+        v_json := 'pg_catalog.to_jsonb(x.*)' || v_redact_x;
         select format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
             format('case when x.%I is not null then %L end', c.name, c.name), ', ' order by c.name collate "C"
         ))
@@ -115,18 +125,18 @@ begin
         when 'UPDATE_ONE' then format(
             '(select true as op, %s from audit_old as x) as o, '
             '(select true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s from audit_new as y) as n',
-            v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
+            v_old_cols, v_redact_y, v_new_cols)
         when 'UPDATE' then format(
             '(select pg_catalog.unnest(a.op) as op, pg_catalog.unnest(b.np) as np, pg_catalog.unnest(b.nj) as nj, '
             '%s from (select pg_catalog.array_agg(true) as op, %s from audit_old as x) as a, '
             '(select pg_catalog.array_agg(true) as np, pg_catalog.array_agg(pg_catalog.to_jsonb(y.*)%s) as nj, %s '
             'from audit_new as y) as b) as z',
-            v_unnest, v_old_aggs, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_aggs)
+            v_unnest, v_old_aggs, v_redact_y, v_new_aggs)
         else format(
             '(select pg_catalog.row_number() over () as rn, true as op, %s from audit_old as x) as o '
             'full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s '
             'from audit_new as y) as n on o.rn operator(pg_catalog.=) n.rn',
-            v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
+            v_old_cols, v_redact_y, v_new_cols)
     end;
 
     return v_head || format(

@@ -92,6 +92,14 @@ begin
             'audit: key column %s of table %s cannot be ignored or redacted', quote_ident(v_other), tbl);
     end if;
 
+    if snapshot and pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+        raise exception using
+            errcode = '25000',
+            message = format('audit: enabling %s takes a snapshot, which needs a READ COMMITTED transaction, not %s',
+                tbl, pg_catalog.current_setting('transaction_isolation')),
+            hint = 'In REPEATABLE READ or SERIALIZABLE the snapshot would show the table as it was when the '
+                'transaction started, not as it is once locked.';
+    end if;
     -- No writes while the snapshot is taken and the triggers change.
     execute format('lock table %s in share row exclusive mode', tbl);
 
