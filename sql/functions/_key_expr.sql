@@ -75,6 +75,22 @@ as $$
     )
 $$;
 
+-- SQL expression reading column p_col of transition-table alias p_alias for pairing old and new
+-- rows: the value, or its text where it is compared as text (audit._as_text) and for a virtual
+-- generated column, whose expression is evaluated here (PostgreSQL 18 leaves virtual columns
+-- uncomputed in transition tables; the expression's column names resolve to p_alias's row).
+create or replace function audit._carrier(p_alias text, p_col text, p_typid oid, p_virtual_expr text)
+returns text
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select case
+        when p_virtual_expr is not null then format('(%s)::text', p_virtual_expr)
+        when audit._as_text(p_typid) then format('%s.%I::text', p_alias, p_col)
+        else format('%s.%I', p_alias, p_col)
+    end
+$$;
+
 -- SQL expression that is true when two values of one column differ. Types whose equality is
 -- identity compare with IS DISTINCT FROM; every other type compares its text form, so that
 -- 1.0 -> 1.00, '1 day' -> '24 hours' or a case change in citext is a change; text compares

@@ -25,6 +25,7 @@ begin
             v_state := v_state - v_key;
         end;
     end loop;
+    return null;  -- not reached: the loop returns or raises
 end
 $$;
 

@@ -25,7 +25,7 @@ declare
     v_next audit.logs;
     v_end audit.logs;
     v_row audit.logs;
-    v_ids bigint [] := '{}';
+    v_ids bigint [] := '{}'::bigint [];
     v_bound_id bigint;
     v_bound_xid xid8;
     v_bound_ts timestamptz;

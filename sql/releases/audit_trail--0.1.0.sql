@@ -47,11 +47,11 @@ create table if not exists audit.logs (
     context jsonb,
     db_user text,
     application_name text,
-    client_addr inet,
-    constraint logs_action_check check (
-        action in ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'SNAPSHOT')
-    )
+    client_addr inet
 );
+-- No CHECK constraint on action: only the capture code writes the log, and a constraint costs
+-- every capturing statement its set-up time.
+alter table audit.logs drop constraint if exists logs_action_check;
 
 -- One record's history, and state_at: the key, then capture order.
 create index if not exists logs_record_idx
@@ -115,14 +115,20 @@ begin
 end
 $$;
 
--- The live columns of a relation in attribute order: name and type.
+-- The live columns of a relation in attribute order: name, type, and whether it is a virtual
+-- generated column (PostgreSQL 18) with its expression, which transition tables do not compute.
 create or replace function audit._columns(p_relid oid)
-returns table (name text, typid oid)
+returns table (name text, typid oid, is_virtual boolean, expr text)
 language sql stable
 set search_path = pg_catalog, pg_temp
 as $$
-    select a.attname::text, a.atttypid
+    select
+        a.attname::text,
+        a.atttypid,
+        a.attgenerated = 'v',
+        case when a.attgenerated = 'v' then pg_catalog.pg_get_expr(d.adbin, d.adrelid) end
     from pg_catalog.pg_attribute as a
+    left join pg_catalog.pg_attrdef as d on d.adrelid = a.attrelid and d.adnum = a.attnum
     where a.attrelid = p_relid and a.attnum > 0 and not a.attisdropped
     order by a.attnum
 $$;
@@ -227,9 +233,26 @@ as $$
     )
 $$;
 
+-- SQL expression reading column p_col of transition-table alias p_alias for pairing old and new
+-- rows: the value, or its text where it is compared as text (audit._as_text) and for a virtual
+-- generated column, whose expression is evaluated here (PostgreSQL 18 leaves virtual columns
+-- uncomputed in transition tables; the expression's column names resolve to p_alias's row).
+create or replace function audit._carrier(p_alias text, p_col text, p_typid oid, p_virtual_expr text)
+returns text
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select case
+        when p_virtual_expr is not null then format('(%s)::text', p_virtual_expr)
+        when audit._as_text(p_typid) then format('%s.%I::text', p_alias, p_col)
+        else format('%s.%I', p_alias, p_col)
+    end
+$$;
+
 -- SQL expression that is true when two values of one column differ. Types whose equality is
 -- identity compare with IS DISTINCT FROM; every other type compares its text form, so that
--- 1.0 -> 1.00, '1 day' -> '24 hours' or a case change in citext is a change.
+-- 1.0 -> 1.00, '1 day' -> '24 hours' or a case change in citext is a change; text compares
+-- byte for byte (collation "C"), so a nondeterministic collation cannot hide a change.
 create or replace function audit._distinct_expr(p_a text, p_b text, p_typid oid)
 returns text
 language sql stable
@@ -237,7 +260,9 @@ set search_path = pg_catalog, pg_temp
 as $$
     select case
         when p_typid = 'numeric'::regtype or audit._as_text(p_typid)
-            then format('(%s)::text is distinct from (%s)::text', p_a, p_b)
+            then format('(%s)::text collate "C" is distinct from (%s)::text collate "C"', p_a, p_b)
+        when p_typid in ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype)
+            then format('%s collate "C" is distinct from %s collate "C"', p_a, p_b)
         else format('%s is distinct from %s', p_a, p_b)
     end
 $$;
@@ -309,7 +334,9 @@ declare
     v_rel text := p_relid::regclass::text;
     v_head text;
     v_json text;
-    v_redact text := '';
+    v_redact_x text := '';
+    v_redact_y text := '';
+    v_virtual text;
     v_nonnull text;
     v_changed text;
     v_unchanged text;
@@ -326,19 +353,38 @@ begin
         'record_id, old_record_id, action, old_values, new_values, changed_fields) select %s, %L, %L, ',
         pg_catalog.array_to_string(p_ctx, ', '), p_cfg.log_schema, p_cfg.log_table
     );
-    -- Redacted columns overwrite the row's jsonb: '[redacted]', or null for a NULL value.
+    -- Redacted columns overwrite the row's jsonb: '[redacted]', or null for a NULL value. They must
+    -- still exist: rather than store a renamed secret in clear, capture fails until audit.enable.
+    perform audit._check_columns(p_relid, 'redact_columns (run audit.enable again after renaming)',
+        p_cfg.redact_columns);
+    perform audit._check_columns(p_relid, 'key_columns (run audit.enable again after renaming)',
+        p_cfg.key_columns);
+    -- Virtual generated columns (PostgreSQL 18): their expressions, over the row's other columns.
+    select coalesce(' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
+        format('%L, %s', c.name, c.expr), ', ') || ')', '')
+    into v_virtual
+    from audit._columns(p_relid) as c
+    where c.is_virtual;
     if pg_catalog.cardinality(p_cfg.redact_columns) > 0 then
-        select ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
-            '%L, case when {row}.%I is null then null else ''[redacted]'' end', r, r
-        ), ', ') || ')'
-        into v_redact
+        select
+            ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
+                '%L, case when x.%I is null then null else ''[redacted]'' end', r, r
+            ), ', ') || ')',
+            ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
+                '%L, case when y.%I is null then null else ''[redacted]'' end', r, r
+            ), ', ') || ')'
+        into v_redact_x, v_redact_y
         from pg_catalog.unnest(p_cfg.redact_columns) as r;
     end if;
 
     if p_op in ('INSERT', 'SNAPSHOT', 'DELETE', 'TRUNCATE') then
-        v_json := 'pg_catalog.to_jsonb(x)' || pg_catalog.replace(v_redact, '{row}', 'x');
+        v_json := 'pg_catalog.to_jsonb(x.*)' || v_virtual || v_redact_x;
         select format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
-            format('case when x.%I is not null then %L end', c.name, c.name), ', ' order by c.name collate "C"
+            -- (PostgreSQL 18 leaves virtual generated columns uncomputed in transition tables.)
+            case when c.is_virtual
+                then format('case when (%s) is not null then %L end', c.expr, c.name)
+                else format('case when x.%I is not null then %L end', c.name, c.name)
+            end, ', ' order by c.name collate "C"
         ))
         into v_nonnull
         from audit._columns(p_relid) as c;
@@ -362,59 +408,66 @@ begin
         raise exception 'audit._capture_sql: unknown operation %', p_op;
     end if;
 
-    -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text) and their
-    -- jsonb oj / nj; changed and unchanged name the columns that differ, and those that do not.
+    -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text); changed
+    -- names the columns that differ, and oldv builds old_values from just those columns.
     select
-        pg_catalog.string_agg(format(
-            'x.%I%s as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
-        ), ', ' order by c.pos),
-        pg_catalog.string_agg(format(
-            'y.%I%s as n%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end, c.pos
-        ), ', ' order by c.pos),
-        pg_catalog.string_agg(format(
-            'pg_catalog.array_agg(x.%I%s) as o%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end,
-            c.pos
-        ), ', ' order by c.pos),
-        pg_catalog.string_agg(format(
-            'pg_catalog.array_agg(y.%I%s) as n%s', c.name, case when audit._as_text(c.typid) then '::text' else '' end,
-            c.pos
-        ), ', ' order by c.pos),
+        pg_catalog.string_agg(format('%s as o%s', audit._carrier('x', c.name, c.typid, c.expr), c.pos),
+            ', ' order by c.pos),
+        pg_catalog.string_agg(format('%s as n%s', audit._carrier('y', c.name, c.typid, c.expr), c.pos),
+            ', ' order by c.pos),
+        pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as o%s',
+            audit._carrier('x', c.name, c.typid, c.expr), c.pos), ', ' order by c.pos),
+        pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as n%s',
+            audit._carrier('y', c.name, c.typid, c.expr), c.pos), ', ' order by c.pos),
         pg_catalog.string_agg(format(
             'pg_catalog.unnest(a.o%1$s) as o%1$s, pg_catalog.unnest(b.n%1$s) as n%1$s', c.pos
         ), ', ' order by c.pos),
         format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
             'case when %s then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
         ), ', ' order by c.name collate "C")),
-        format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
-            'case when not (%s) then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
-        ), ', ' order by c.name collate "C"))
+        format('(''{'' || pg_catalog.concat_ws('','', %s) || ''}'')::jsonb', pg_catalog.string_agg(format(
+            'case when %s then %L || %s end',
+            audit._distinct_expr('o' || c.pos, 'n' || c.pos, case when c.is_virtual then 'text'::regtype else c.typid end),
+            pg_catalog.to_json(c.name)::text || ':',
+            case
+                when c.name = any(p_cfg.redact_columns)
+                    then format('case when o%s is null then ''null'' else ''"[redacted]"'' end', c.pos)
+                when audit._as_text(c.typid) or c.is_virtual
+                    then format('coalesce(pg_catalog.to_json(o%s::%s)::text, ''null'')', c.pos,
+                        pg_catalog.format_type(c.typid, null))
+                else format('coalesce(pg_catalog.to_json(o%s)::text, ''null'')', c.pos)
+            end
+        ), ', ' order by c.pos))
     into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_changed, v_unchanged
     from (
-        select x.name, x.typid, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as x
+        select x.name, x.typid, x.is_virtual, x.expr, pg_catalog.row_number() over () as pos
+        from audit._columns(p_relid) as x
     ) as c;
 
+    -- Rows are paired by their position in the transition tables; op and np mark each side, so
+    -- that a row without a partner fails the statement rather than go unlogged.
     v_source := case p_op
         when 'UPDATE_ONE' then format(
-            '(select pg_catalog.to_jsonb(x)%s as oj, %s from audit_old as x) as o, '
-            '(select pg_catalog.to_jsonb(y)%s as nj, %s from audit_new as y) as n',
-            pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
+            '(select true as op, %s from audit_old as x) as o, '
+            '(select true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s from audit_new as y) as n',
+            v_old_cols, v_virtual || v_redact_y, v_new_cols)
         when 'UPDATE' then format(
-            '(select pg_catalog.unnest(a.oj) as oj, pg_catalog.unnest(b.nj) as nj, %s from '
-            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(x)%s) as oj, %s from audit_old as x) as a, '
-            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(y)%s) as nj, %s from audit_new as y) as b) as z',
-            v_unnest, pg_catalog.replace(v_redact, '{row}', 'x'), v_old_aggs, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_aggs)
+            '(select pg_catalog.unnest(a.op) as op, pg_catalog.unnest(b.np) as np, pg_catalog.unnest(b.nj) as nj, '
+            '%s from (select pg_catalog.array_agg(true) as op, %s from audit_old as x) as a, '
+            '(select pg_catalog.array_agg(true) as np, pg_catalog.array_agg(pg_catalog.to_jsonb(y.*)%s) as nj, %s '
+            'from audit_new as y) as b) as z',
+            v_unnest, v_old_aggs, v_virtual || v_redact_y, v_new_aggs)
         else format(
-            '(select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(x)%s as oj, %s '
-            'from audit_old as x) as o '
-            'full join (select pg_catalog.row_number() over () as rn, pg_catalog.to_jsonb(y)%s as nj, %s '
+            '(select pg_catalog.row_number() over () as rn, true as op, %s from audit_old as x) as o '
+            'full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s '
             'from audit_new as y) as n on o.rn operator(pg_catalog.=) n.rn',
-            pg_catalog.replace(v_redact, '{row}', 'x'), v_old_cols, pg_catalog.replace(v_redact, '{row}', 'y'), v_new_cols)
+            v_old_cols, v_virtual || v_redact_y, v_new_cols)
     end;
 
     return v_head || format(
-        'case when w.oj is null or w.nj is null then audit._fail(''XX000'', %L) else w.rid end, '
-        'case when w.old_rid <> w.rid then w.old_rid end, ''UPDATE'', w.oj - w.unchanged, w.nj, w.changed '
-        'from (select oj, nj, %s as rid, %s as old_rid, %s as changed, %s as unchanged from %s offset 0) as w '
+        'case when w.op is null or w.np is null then audit._fail(''XX000'', %L) else w.rid end, '
+        'case when w.old_rid <> w.rid then w.old_rid end, ''UPDATE'', w.oldv, w.nj, w.changed '
+        'from (select op, np, nj, %s as rid, %s as old_rid, %s as changed, %s as oldv from %s offset 0) as w '
         'where %s',
         format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
         audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s'),
@@ -447,6 +500,7 @@ declare
     v_body text;
 begin
     v_body := format($body$
+#variable_conflict use_variable
 declare
     v_ts timestamptz := pg_catalog.clock_timestamp();
     v_xid xid8 := pg_catalog.pg_current_xact_id();
@@ -461,6 +515,10 @@ declare
     v_addr inet := pg_catalog.inet_client_addr();
     v_cfg audit.config;
     v_rows bigint;
+    v_ok boolean;
+    v_touched boolean;
+    v_old_rows bigint;
+    v_work_mem text;
 begin
     if v_type is null then
         if v_mig is not null then
@@ -478,17 +536,46 @@ begin
         v_ctx := audit._parse_context(v_ctx_text);
     end if;
     if %1$s and v_email is null and v_id is null and v_mig is null then
-        raise exception using
-            errcode = '42501',
-            message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
-            hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
+        -- A statement that touched no row changed nothing, and needs no actor.
+        if tg_op = 'INSERT' or tg_op = 'UPDATE' then
+            v_touched := exists (select from audit_new);
+        elsif tg_op = 'DELETE' then
+            v_touched := exists (select from audit_old);
+        else
+            execute pg_catalog.format('select exists (select from only %%s)', tg_relid::regclass)
+            into v_touched;
+        end if;
+        if v_touched then
+            raise exception using
+                errcode = '42501',
+                message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
+                hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
+        end if;
     end if;
-    -- Columns changed since audit.enable: build the statement for the table as it is now.
-    if not (
-        select s.ok
+    -- Columns changed since audit.enable: build the statement for the table as it is now. The
+    -- check is folded into the cached plan, which PostgreSQL makes again after ALTER TABLE.
+    -- (A plan that reads a transition table depends on the table itself.) TRUNCATE always builds
+    -- its statement for the table as it is now, under its current name.
+    if tg_op = 'UPDATE' then
+        select s.ok, (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)
+        into v_ok, v_rows, v_old_rows
+        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s;
+        -- As many old rows as new ones, or the statement that pairs them must fail.
+        if v_rows <> v_old_rows then
+            v_rows := 2147483647;
+        end if;
+    elsif tg_op = 'INSERT' then
+        select s.ok into v_ok
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
-        left join (select from only %12$s limit 0) as r on true
-    ) then
+        left join (select from audit_new limit 0) as r on true;
+    elsif tg_op = 'DELETE' then
+        select s.ok into v_ok
+        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
+        left join (select from audit_old limit 0) as r on true;
+    else
+        v_ok := false;
+    end if;
+    if not v_ok then
         select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %13$s;
         execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
             v_cfg, %5$L::text[])
@@ -498,18 +585,20 @@ begin
     if tg_op = 'INSERT' then
         %6$s;
     elsif tg_op = 'UPDATE' then
-        v_rows := (select pg_catalog.count(*) from audit_new);
         if v_rows = 1 then
             %11$s;
-        elsif v_rows <= 50000 then
+        elsif v_rows <= 1000 then
             %7$s;
         else
+            -- Many rows: a join planned for this statement (the cached plans assume one row), with
+            -- room to sort in memory.
+            v_work_mem := pg_catalog.current_setting('work_mem');
+            perform pg_catalog.set_config('work_mem', '256MB', true);
             execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+            perform pg_catalog.set_config('work_mem', v_work_mem, true);
         end if;
     elsif tg_op = 'DELETE' then
         %9$s;
-    else
-        %10$s;
     end if;
     return null;
 end
@@ -519,7 +608,7 @@ $body$,
         audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
         audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
-        case when v_is_leaf then audit._capture_sql(p_relid, 'TRUNCATE', p_cfg, v_vars) else 'null' end,
+        null,
         audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
         v_rel, p_cfg.relid
     );
@@ -572,6 +661,48 @@ begin
         execute format('drop trigger %I on %s', v_trigger, p_relid::regclass);
     end loop;
     execute format('drop function if exists audit.%I()', format('capture_%s', p_relid));
+end
+$$;
+-- For a partitioned table: (re)creates a row-level BEFORE trigger on it, which PostgreSQL copies to
+-- every partition, present and future. It lets writes through on the partitions that have capture
+-- triggers and refuses them, with SQLSTATE 55000, on a partition created or attached after
+-- audit.enable, whose direct writes would otherwise go unlogged.
+create or replace function audit._partition_guard(p_root oid)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_fn text := format('guard_%s', p_root);
+    v_covered oid [] := (select pg_catalog.array_agg(r) from audit._relations(p_root) as r);
+begin
+    execute format(
+        'create or replace function audit.%I() returns trigger language plpgsql security definer '
+        'set search_path = pg_catalog, pg_temp as %L',
+        v_fn,
+        format($body$
+begin
+    if tg_relid operator(pg_catalog.<>) all (%L::oid[]) then
+        raise exception using
+            errcode = '55000',
+            message = pg_catalog.format(
+                'audit: partition %%s of audited table %%s is not covered by the audit trail yet',
+                tg_relid::regclass, %L),
+            hint = pg_catalog.format('It was created or attached after audit.enable; run SELECT audit.enable(%%L).',
+                %L);
+    end if;
+    if tg_op operator(pg_catalog.=) 'DELETE' then
+        return old;
+    end if;
+    return new;
+end
+$body$, v_covered, p_root::regclass::text, p_root::regclass::text)
+    );
+    execute format('revoke all on function audit.%I() from public', v_fn);
+    execute format(
+        'create or replace trigger audit_trail_partition_guard before insert or update or delete on %s '
+        'for each row execute function audit.%I()', p_root::regclass, v_fn
+    );
 end
 $$;
 -- The relations that carry capture triggers for audited table p_relid: the table itself, or a
@@ -630,6 +761,7 @@ declare
     v_nullable text;
     v_other text;
     v_schema text;
+    v_now timestamptz := pg_catalog.clock_timestamp();
 begin
     if tbl is null then
         raise exception using errcode = '22004', message = 'audit.enable: tbl must not be NULL';
@@ -699,6 +831,14 @@ begin
             'audit: key column %s of table %s cannot be ignored or redacted', quote_ident(v_other), tbl);
     end if;
 
+    if snapshot and pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+        raise exception using
+            errcode = '25000',
+            message = format('audit: enabling %s takes a snapshot, which needs a READ COMMITTED transaction, not %s',
+                tbl, pg_catalog.current_setting('transaction_isolation')),
+            hint = 'In REPEATABLE READ or SERIALIZABLE the snapshot would show the table as it was when the '
+                'transaction started, not as it is once locked.';
+    end if;
     -- No writes while the snapshot is taken and the triggers change.
     execute format('lock table %s in share row exclusive mode', tbl);
 
@@ -719,13 +859,14 @@ begin
 
     insert into audit.config as c (
         relid, log_schema, log_table, key_columns, ignore_columns, redact_columns, snapshot,
-        require_actor, columns
+        require_actor, columns, enabled_at, first_enabled_at, changed_at
     ) values (
         tbl,
         coalesce(v_old.log_schema, v_schema),
         coalesce(v_old.log_table, v_class.relname::text),
         v_key, ignore_columns, redact_columns, snapshot, require_actor,
-        (select pg_catalog.array_agg(x.name) from audit._columns(tbl) as x)
+        (select pg_catalog.array_agg(x.name) from audit._columns(tbl) as x),
+        v_now, v_now, v_now
     )
     on conflict (relid) do update set
         key_columns = excluded.key_columns,
@@ -735,15 +876,50 @@ begin
         require_actor = excluded.require_actor,
         columns = excluded.columns,
         enabled = true,
-        enabled_at = case when c.enabled then c.enabled_at else pg_catalog.clock_timestamp() end,
-        changed_at = pg_catalog.clock_timestamp()
+        enabled_at = case when c.enabled then c.enabled_at else v_now end,
+        changed_at = v_now
     returning c.* into v_cfg;
 
     for v_rel in select audit._relations(tbl) loop
+        -- A partition created or attached since the last enable: its rows enter the history now.
+        if snapshot and v_old.enabled and v_rel <> tbl::oid
+            and (select c.relkind from pg_catalog.pg_class as c where c.oid = v_rel) = 'r'
+            and not exists (
+                select from pg_catalog.pg_trigger as t
+                where t.tgrelid = v_rel and t.tgname = 'audit_trail_truncate'
+            ) then
+            execute audit._capture_sql(v_rel, 'SNAPSHOT', v_cfg, audit._context_exprs());
+        end if;
         perform audit._capture_function(v_rel, v_cfg);
     end loop;
+    if v_class.relkind = 'p' then
+        perform audit._partition_guard(tbl);
+    end if;
 
     if snapshot and (v_old.relid is null or not v_old.enabled) then
+        if v_old.relid is not null then
+            -- Enabled again: records that disappeared while auditing was off are logged as
+            -- deleted now, so that reads from this moment on are exact.
+            execute format(
+                'insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, '
+                'migration_name, context, db_user, application_name, client_addr, schema_name, table_name, '
+                'record_id, action, old_values, changed_fields) '
+                'select %s, %L, %L, t.record_id, ''DELETE'', t.state, '
+                'array(select k from pg_catalog.jsonb_each(t.state) as e (k, v) '
+                'where v <> ''null'' order by k collate "C") '
+                'from audit.table_at(%L, pg_catalog.clock_timestamp()) as t '
+                'where t.record_id not in (select %s from %s as x)',
+                pg_catalog.array_to_string(
+                    (audit._context_exprs())[1:6]
+                    || format('coalesce(%s, ''{}'') || ''{"audit": "absent when auditing was enabled again"}''',
+                        (audit._context_exprs())[7])
+                    || (audit._context_exprs())[8:10],
+                    ', '
+                ),
+                v_cfg.log_schema, v_cfg.log_table, tbl::text,
+                audit._record_id_expr(tbl, v_cfg.key_columns, 'x.%1$s'), tbl
+            );
+        end if;
         execute audit._capture_sql(tbl, 'SNAPSHOT', v_cfg, audit._context_exprs());
     end if;
 end
@@ -764,6 +940,10 @@ begin
     for v_rel in select audit._relations(tbl) loop
         perform audit._drop_capture(v_rel);
     end loop;
+    if (select c.relkind from pg_catalog.pg_class as c where c.oid = tbl) = 'p' then
+        execute format('drop trigger if exists audit_trail_partition_guard on %s', tbl);
+        execute format('drop function if exists audit.%I()', format('guard_%s', tbl::oid));
+    end if;
     update audit.config set enabled = false, changed_at = pg_catalog.clock_timestamp() where relid = tbl;
 end
 $$;
@@ -808,7 +988,7 @@ as $$
     select '0.1.0'::text
 $$;
 -- The audit.config row of a table that is or was audited; raises 55000 naming it otherwise.
--- Runs as the package owner, so that readers need a grant on audit.logs only.
+-- Runs as the package owner, for roles that may read audit.logs (so readers need that one grant).
 create or replace function audit._config_of(p_tbl regclass, p_caller text)
 returns audit.config
 language plpgsql stable security definer
@@ -819,6 +999,17 @@ declare
 begin
     if p_tbl is null then
         raise exception using errcode = '22004', message = format('%s: tbl must not be NULL', p_caller);
+    end if;
+    -- The role that called (SET ROLE, else the session's) must be able to read the log.
+    if not pg_catalog.has_table_privilege(
+        case when pg_catalog.current_setting('role') = 'none' then session_user
+            else pg_catalog.current_setting('role') end,
+        'audit.logs', 'SELECT'
+    ) then
+        raise exception using
+            errcode = '42501',
+            message = format('%s: permission denied for table audit.logs', p_caller),
+            hint = 'Reading the audit trail needs GRANT SELECT ON audit.logs.';
     end if;
     select c.* into v from audit.config as c where c.relid = p_tbl;
     if not found then
@@ -844,6 +1035,8 @@ declare
     v_result text;
     v_key_list text := pg_catalog.array_to_string(p_cfg.key_columns, ', ');
     v_missing text [];
+    v_type oid;
+    v_fast boolean := false;
 begin
     if p_id is null then
         raise exception using errcode = '22004', message = format('%s: the key value must not be NULL', p_caller);
@@ -881,15 +1074,36 @@ begin
                 (select pg_catalog.jsonb_object_agg(k, '...') from pg_catalog.unnest(p_cfg.key_columns) as k));
     end if;
 
-    -- Cast every key value to its column's type, then canonicalise it as capture does.
-    select format('select %s from (select %s) as r',
-        audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r).%1$s'),
-        pg_catalog.string_agg(format('($1 ->> %L)::%s as %I', k.col,
-            pg_catalog.format_type(a.atttypid, a.atttypmod), k.col), ', ')
-    ) into v_sql
-    from pg_catalog.unnest(p_cfg.key_columns) as k (col)
-    inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k.col;
+    -- A one-column key of a common type needs no generated SQL: cast and canonicalise here.
+    if pg_catalog.cardinality(p_cfg.key_columns) = 1 then
+        select a.atttypid into v_type
+        from pg_catalog.pg_attribute as a
+        where a.attrelid = p_cfg.relid and a.attname = p_cfg.key_columns[1];
+        v_fast := v_type in (
+            'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'text'::regtype, 'uuid'::regtype
+        );
+    end if;
+    if not v_fast then
+        -- Cast every key value to its column's type, then canonicalise it as capture does.
+        select format('select %s from (select %s) as r',
+            audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r).%1$s'),
+            pg_catalog.string_agg(format('($1 ->> %L)::%s as %I', k.col,
+                pg_catalog.format_type(a.atttypid, a.atttypmod), k.col), ', ')
+        ) into v_sql
+        from pg_catalog.unnest(p_cfg.key_columns) as k (col)
+        inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k.col;
+    end if;
     begin
+        if v_fast then
+            v_result := v_json ->> p_cfg.key_columns[1];
+            return case v_type
+                when 'int2'::regtype then v_result::int2::text
+                when 'int4'::regtype then v_result::int4::text
+                when 'int8'::regtype then v_result::int8::text
+                when 'uuid'::regtype then v_result::uuid::text
+                else v_result
+            end;
+        end if;
         execute v_sql into v_result using v_json;
     exception when data_exception then
         raise exception using
@@ -927,6 +1141,21 @@ begin
     return v;
 end
 $$;
+-- Whether a logged state p_state can be the same record as p_prev, the previous row that a later
+-- log row recorded (new_values || old_values): every column both have, but for the table's
+-- ignored columns (whose changes are not logged), holds the same value. Used only where one
+-- transaction left two records on one key for a while (a deferred unique key).
+create or replace function audit._same_record(p_state jsonb, p_prev jsonb, p_ignore text[])
+returns boolean
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select not exists (
+        select from pg_catalog.jsonb_each(p_state) as e
+        where e.key <> all(p_ignore) and p_prev ? e.key
+            and (p_prev -> e.key)::text is distinct from e.value::text
+    )
+$$;
 -- The log row that gives record p_rid's state at p_ts: the latest row that brought a record to the
 -- key (INSERT, SNAPSHOT, UPDATE, or DELETE/TRUNCATE) or moved one away from it (an UPDATE that
 -- changed the key). Within one record capture order decides; between an arrival and a departure
@@ -934,36 +1163,38 @@ $$;
 -- row ended the record at this key.
 create or replace function audit._state_at(p_cfg audit.config, p_rid text, p_ts timestamptz)
 returns setof audit.logs
-language sql stable
+language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $$
-    select (x.l).*
-    from (
-        select y.l, y.arrival
-        from (
-            (
-                select l, true as arrival
-                from audit.logs as l
-                where l.table_name = p_cfg.log_table and l.record_id = p_rid
-                    and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
-                order by l.id desc
-                limit 1
-            )
-            union all
-            (
-                select l, false as arrival
-                from audit.logs as l
-                where l.table_name = p_cfg.log_table and l.old_record_id = p_rid
-                    and l.record_id <> p_rid
-                    and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
-                order by l.id desc
-                limit 1
-            )
-        ) as y
-        order by (y.l).created_at desc, y.arrival desc, (y.l).id desc
-        limit 1
-    ) as x
-    where x.arrival and (x.l).action not in ('DELETE', 'TRUNCATE')
+declare
+    v_arrival audit.logs;
+    v_departure audit.logs;
+begin
+    select l.* into v_arrival
+    from audit.logs as l
+    where l.table_name = p_cfg.log_table and l.record_id = p_rid
+        and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
+    order by l.id desc
+    limit 1;
+    if not found or v_arrival.action in ('DELETE', 'TRUNCATE') then
+        return;
+    end if;
+    select l.* into v_departure
+    from audit.logs as l
+    where l.table_name = p_cfg.log_table and l.old_record_id = p_rid and l.record_id <> p_rid
+        and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
+    order by l.id desc
+    limit 1;
+    -- A later departure empties the key if it moved the record that arrived: always so across
+    -- transactions; within one (a deferred unique key) only if it is that record.
+    if found and v_departure.created_at > v_arrival.created_at
+        and (v_departure.transaction_id <> v_arrival.transaction_id
+            or audit._same_record(v_arrival.new_values, v_departure.new_values || v_departure.old_values,
+                p_cfg.ignore_columns)) then
+        return;
+    end if;
+    return next v_arrival;
+end
 $$;
 -- The record of table tbl with key id as it was at ts: one row, or none if it did not exist then.
 -- id is the key value (any type that casts to the key column's), or a jsonb object for a composite key.
@@ -1009,23 +1240,25 @@ begin
     if ts is null then
         raise exception using errcode = '22004', message = 'audit.table_at: ts must not be NULL';
     end if;
+    -- Per key, its latest row (read in index order, no sort), unless that row ended the record
+    -- or a later UPDATE moved the record away from the key.
     return query
-    select z.k, z.new_values
+    select a.record_id, a.new_values
     from (
-        select distinct on (e.k) e.k, e.arrival, e.action, e.new_values
-        from (
-            select l.record_id as k, true as arrival, l.action, l.new_values, l.created_at, l.id
-            from audit.logs as l
-            where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
-            union all
-            select l.old_record_id, false, l.action, null, l.created_at, l.id
-            from audit.logs as l
-            where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
-                and l.old_record_id is not null and l.old_record_id <> l.record_id
-        ) as e
-        order by e.k, e.created_at desc, e.arrival desc, e.id desc
-    ) as z
-    where z.arrival and z.action not in ('DELETE', 'TRUNCATE');
+        select distinct on (l.record_id) l.record_id, l.action, l.new_values, l.created_at, l.transaction_id
+        from audit.logs as l
+        where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
+        order by l.record_id desc, l.id desc
+    ) as a
+    where a.action not in ('DELETE', 'TRUNCATE')
+        and not exists (
+            select from audit.logs as d
+            where d.table_name = v_cfg.log_table and d.old_record_id = a.record_id
+                and d.record_id <> a.record_id and d.schema_name = v_cfg.log_schema
+                and d.created_at <= ts and d.created_at > a.created_at
+                and (d.transaction_id <> a.transaction_id
+                    or audit._same_record(a.new_values, d.new_values || d.old_values, v_cfg.ignore_columns))
+        );
 end
 $$;
 -- Every version of the record of table tbl that has (or last had) key id, oldest first, following it
@@ -1055,23 +1288,28 @@ declare
     v_next audit.logs;
     v_end audit.logs;
     v_row audit.logs;
-    v_ids bigint [] := '{}';
+    v_ids bigint [] := '{}'::bigint [];
     v_bound_id bigint;
     v_bound_xid xid8;
     v_bound_ts timestamptz;
     v_switched boolean;
+    v_arrival audit.logs;
 begin
     v_key := audit._record_key(v_cfg, id::text, pg_catalog.pg_typeof(id) in ('jsonb'::regtype, 'json'::regtype),
         'audit.history');
-    -- The latest event at this key: a row that leaves a record here, or one that moved it away.
-    select l.* into v_last
-    from audit.logs as l
-    where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema
-        and (l.record_id = v_key or (l.old_record_id = v_key and l.record_id <> v_key))
-    order by l.created_at desc, (l.record_id = v_key) desc, l.id desc
-    limit 1;
+    -- The record at this key now, else the latest event at it: a row that left a record here, or
+    -- one that moved it away.
+    select l.* into v_last from audit._state_at(v_cfg, v_key, 'infinity') as l;
     if not found then
-        return;
+        select l.* into v_last
+        from audit.logs as l
+        where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema
+            and (l.record_id = v_key or (l.old_record_id = v_key and l.record_id <> v_key))
+        order by l.created_at desc, (l.record_id = v_key) desc, l.id desc
+        limit 1;
+        if not found then
+            return;
+        end if;
     end if;
     -- Follow the record forward while it moved to another key. v_last is then its arrival there.
     while v_last.record_id <> v_key loop
@@ -1116,6 +1354,12 @@ begin
                     or not (l.transaction_id = v_bound_xid and l.created_at = v_bound_ts))
             order by l.id desc
         loop
+            -- Under a deferred unique key one transaction may hold two records on a key for a
+            -- while: below an arrival, skip the rows of its transaction that are another record.
+            continue when v_arrival.id is not null and v_row.transaction_id = v_arrival.transaction_id
+                and not audit._same_record(v_row.new_values, v_arrival.new_values || v_arrival.old_values,
+                    v_cfg.ignore_columns);
+            v_arrival := null;
             if v_row.action in ('DELETE', 'TRUNCATE') and pg_catalog.cardinality(v_ids) > 0 then
                 exit walk;
             end if;
@@ -1126,6 +1370,7 @@ begin
                 v_bound_id := v_row.id - 1;
                 v_bound_xid := v_row.transaction_id;
                 v_bound_ts := v_row.created_at;
+                v_arrival := v_row;
                 v_switched := true;
                 exit;
             end if;
@@ -1140,6 +1385,50 @@ begin
     from audit.logs as l
     where l.id = any(v_ids)
     order by l.id;
+end
+$$;
+-- p_state as a row of p_row's type, for the typed reads. A value that no longer fits its column
+-- (the column was dropped and added again with another type) reads as NULL, as do columns added
+-- since the state was logged.
+create or replace function audit._populate(p_row anyelement, p_state jsonb)
+returns anyelement
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_state jsonb := p_state;
+    v_key text;
+begin
+    loop
+        begin
+            return pg_catalog.jsonb_populate_record(p_row, v_state);
+        exception when data_exception then
+            -- Drop the first key whose value does not fit, and try again.
+            select k into v_key
+            from pg_catalog.jsonb_object_keys(v_state) as k
+            where not audit._fits(p_row, k, v_state -> k)
+            limit 1;
+            if v_key is null then
+                raise;
+            end if;
+            v_state := v_state - v_key;
+        end;
+    end loop;
+    return null;  -- not reached: the loop returns or raises
+end
+$$;
+
+-- Whether the jsonb value p_value fits column p_key of p_row's type.
+create or replace function audit._fits(p_row anyelement, p_key text, p_value jsonb)
+returns boolean
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    perform pg_catalog.jsonb_populate_record(p_row, pg_catalog.jsonb_build_object(p_key, p_value));
+    return true;
+exception when data_exception then
+    return false;
 end
 $$;
 -- The record with key id as it was at ts, as the table's own row type: audit.row_at(NULL::users, 123, ts).
@@ -1159,7 +1448,7 @@ begin
     if v_state is null then
         return null;
     end if;
-    return pg_catalog.jsonb_populate_record(rowtype, v_state - v_cfg.redact_columns);
+    return audit._populate(rowtype, v_state - v_cfg.redact_columns);
 end
 $$;
 -- Every record of a table as it was at ts, as the table's own row type:
@@ -1173,13 +1462,25 @@ declare
     v_tbl regclass := audit._table_of_rowtype(pg_catalog.pg_typeof(rowtype), 'audit.rows_at');
     v_cfg audit.config := audit._config_of(v_tbl, 'audit.rows_at');
 begin
+    -- Row by row only when some state no longer fits the table (a column dropped and added again).
+    begin
+        perform pg_catalog.count(pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns))
+        from audit.table_at(v_tbl, ts) as t;
+        return query
+        select (pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns)).*
+        from audit.table_at(v_tbl, ts) as t;
+        return;
+    exception when data_exception then
+        null;
+    end;
     return query
-    select (pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns)).*
+    select (audit._populate(rowtype, t.state - v_cfg.redact_columns)).*
     from audit.table_at(v_tbl, ts) as t;
 end
 $$;
 -- The columns that differ between two row states: {"col": {"old": ..., "new": ...}}. A column
--- present on one side only counts as NULL on the other. NULL inputs count as empty rows.
+-- present on one side only counts as NULL on the other; values are compared by their text, so
+-- 1.0 -> 1.00 is a difference, as it is for changed_fields. NULL inputs count as empty rows.
 create or replace function audit.diff(before jsonb, after jsonb)
 returns jsonb
 language sql immutable
@@ -1191,7 +1492,7 @@ as $$
     ), '{}')
     from pg_catalog.jsonb_each(coalesce(before, '{}')) as b
     full join pg_catalog.jsonb_each(coalesce(after, '{}')) as a on b.key = a.key
-    where coalesce(b.value, 'null') is distinct from coalesce(a.value, 'null')
+    where coalesce(b.value, 'null')::text is distinct from coalesce(a.value, 'null')::text
 $$;
 
 -- The audited tables, since when, and their options.
@@ -1256,6 +1557,10 @@ grant execute on function audit._columns(oid) to public;
 grant execute on function audit._state_at(audit.config, text, timestamptz) to public;
 grant execute on function audit._table_of_rowtype(regtype, text) to public;
 grant execute on function audit._parse_context(text) to public;
+grant select on audit.actor_types to public;
+grant execute on function audit._populate(anyelement, jsonb) to public;
+grant execute on function audit._fits(anyelement, text, jsonb) to public;
+grant execute on function audit._same_record(jsonb, jsonb, text[]) to public;
 -- Records the installed version and regenerates the capture code of every audited table, so that
 -- an upgrade in place brings them the new code.
 insert into audit.meta (key, value) values ('version', audit.version())
@@ -1273,6 +1578,9 @@ begin
         for v_rel in select audit._relations(v_cfg.relid) loop
             perform audit._capture_function(v_rel, v_cfg);
         end loop;
+        if (select c.relkind from pg_catalog.pg_class as c where c.oid = v_cfg.relid) = 'p' then
+            perform audit._partition_guard(v_cfg.relid);
+        end if;
     end loop;
 end
 $$;
