@@ -1294,6 +1294,7 @@ declare
     v_bound_ts timestamptz;
     v_switched boolean;
     v_arrival audit.logs;
+    v_moved boolean := false;
 begin
     v_key := audit._record_key(v_cfg, id::text, pg_catalog.pg_typeof(id) in ('jsonb'::regtype, 'json'::regtype),
         'audit.history');
@@ -1313,6 +1314,7 @@ begin
     end if;
     -- Follow the record forward while it moved to another key. v_last is then its arrival there.
     while v_last.record_id <> v_key loop
+        v_moved := true;
         v_key := v_last.record_id;
         select l.* into v_next
         from audit.logs as l
@@ -1328,18 +1330,23 @@ begin
         exit when not found or v_next.record_id = v_key;
         v_last := v_next;
     end loop;
-    -- The record's last row at its final key: up to a DELETE, before a new INSERT of the key.
-    select l.* into v_end
-    from audit.logs as l
-    where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.record_id = v_key
-        and l.id >= v_last.id
-        and (
-            v_next.id is null or v_next.record_id <> v_key
-            or (v_next.action = 'INSERT' and l.id < v_next.id)
-            or (v_next.action <> 'INSERT' and l.id <= v_next.id)
-        )
-    order by l.id desc
-    limit 1;
+    -- The record's last row at its final key: up to a DELETE, before a new INSERT of the key. When
+    -- it never moved, that is the row found first.
+    if not v_moved then
+        v_end := v_last;
+    else
+        select l.* into v_end
+        from audit.logs as l
+        where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.record_id = v_key
+            and l.id >= v_last.id
+            and (
+                v_next.id is null or v_next.record_id <> v_key
+                or (v_next.action = 'INSERT' and l.id < v_next.id)
+                or (v_next.action <> 'INSERT' and l.id <= v_next.id)
+            )
+        order by l.id desc
+        limit 1;
+    end if;
     -- Walk back to the record's beginning: its INSERT, a DELETE of an earlier record with the same
     -- key (not included), or the start of the log; an arrival by key change continues at the old key.
     v_bound_id := v_end.id;
