@@ -178,3 +178,22 @@ def test_a_row_lost_in_a_partition_move_fails_the_update_instead_of_a_forged_pai
                    " v = CASE WHEN k = 2 THEN 'kept2' ELSE v END")
     assert log_rows(db) == before
     assert db.execute("SELECT k, v FROM pt ORDER BY k").fetchall() == [(1, "drop"), (2, "keep")]
+
+
+def test_a_partition_with_its_own_column_order_is_captured_exactly(db):
+    db.execute("CREATE TABLE ev (id int NOT NULL, kind text NOT NULL, note text, PRIMARY KEY (id, kind))"
+               " PARTITION BY LIST (kind)")
+    db.execute("CREATE TABLE ev_a PARTITION OF ev FOR VALUES IN ('a')")
+    db.execute("CREATE TABLE ev_b (note text, kind text NOT NULL, id int NOT NULL)")
+    db.execute("ALTER TABLE ev ATTACH PARTITION ev_b FOR VALUES IN ('b')")
+    db.execute("SELECT audit.enable('ev')")
+    db.execute("INSERT INTO ev_b (id, kind, note) VALUES (1, 'b', 'x')")
+    db.execute("UPDATE ev_b SET note = 'y'")
+    db.execute("UPDATE ev SET note = 'z', kind = 'a' WHERE id = 1")
+    key_b, key_a = '{"id": 1, "kind": "b"}', '{"id": 1, "kind": "a"}'
+    assert log_rows(db, "ev") == [
+        row("INSERT", key_b, new={"id": 1, "kind": "b", "note": "x"}, changed=["id", "kind", "note"]),
+        row("UPDATE", key_b, old={"note": "x"}, new={"id": 1, "kind": "b", "note": "y"}, changed=["note"]),
+        row("UPDATE", key_a, old={"kind": "b", "note": "y"}, new={"id": 1, "kind": "a", "note": "z"},
+            changed=["kind", "note"], old_record_id=key_b),
+    ]

@@ -123,7 +123,8 @@ begin
     return null;
 end
 $body$,
-        case when p_cfg.require_actor then 'true' else 'false' end, p_cfg.log_schema || '.' || p_cfg.log_table, v_shape, p_cfg.relid, v_params,
+        case when p_cfg.require_actor then 'true' else 'false' end, p_cfg.log_schema || '.' || p_cfg.log_table, v_shape, p_relid,
+        v_params,
         audit._capture_sql(p_relid, 'INSERT', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
