@@ -560,10 +560,6 @@ begin
         select s.ok, (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)
         into v_ok, v_rows, v_old_rows
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s;
-        -- As many old rows as new ones, or the statement that pairs them must fail.
-        if v_rows <> v_old_rows then
-            v_rows := 2147483647;
-        end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
@@ -576,7 +572,7 @@ begin
         v_ok := false;
     end if;
     if not v_ok then
-        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %13$s;
+        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
         execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
             v_cfg, %5$L::text[])
             using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
@@ -585,13 +581,14 @@ begin
     if tg_op = 'INSERT' then
         %6$s;
     elsif tg_op = 'UPDATE' then
-        if v_rows = 1 then
-            %11$s;
-        elsif v_rows <= 1000 then
+        if v_rows = 1 and v_old_rows = 1 then
+            %10$s;
+        elsif v_rows = v_old_rows and v_rows <= 1000 then
             %7$s;
         else
             -- Many rows: a join planned for this statement (the cached plans assume one row), with
-            -- room to sort in memory.
+            -- room to sort in memory. Old and new rows that differ in number also come here: the
+            -- join leaves a row without a partner, and the statement fails rather than pair wrongly.
             v_work_mem := pg_catalog.current_setting('work_mem');
             perform pg_catalog.set_config('work_mem', '256MB', true);
             execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
@@ -609,9 +606,8 @@ $body$,
         audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
         audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
-        null,
         audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
-        v_rel, p_cfg.relid
+        p_cfg.relid
     );
 
     execute format(
