@@ -112,3 +112,20 @@ def test_virtual_generated_columns_are_logged_with_their_values(pg, db):
         ("UPDATE", "1", {"net": 10, "gross": 20}, {"id": 1, "net": 15, "gross": 30}),
         ("DELETE", "1", {"id": 1, "net": 15, "gross": 30}, None),
     ]
+
+
+def test_redacted_virtual_generated_column_reads_redacted_only_when_it_has_a_value(pg, db):
+    needs(pg, 18, "VIRTUAL generated columns")
+    db.execute("create table tokens (id int primary key, raw text,"
+               " digest text generated always as (upper(raw)) virtual)")
+    db.execute("select audit.enable('tokens', redact_columns => array['digest'])")
+    db.execute("insert into tokens (id, raw) values (1, 'a'), (2, null)")
+    db.execute("update tokens set raw = 'b' where id = 1")
+    db.execute("update tokens set raw = coalesce(raw, '') || 'x'")  # two rows: the array path
+    assert logged(db, "tokens") == [
+        ("INSERT", "1", None, {"id": 1, "raw": "a", "digest": "[redacted]"}),
+        ("UPDATE", "1", {"raw": "a", "digest": "[redacted]"}, {"id": 1, "raw": "b", "digest": "[redacted]"}),
+        ("UPDATE", "1", {"raw": "b", "digest": "[redacted]"}, {"id": 1, "raw": "bx", "digest": "[redacted]"}),
+        ("INSERT", "2", None, {"id": 2, "raw": None, "digest": None}),
+        ("UPDATE", "2", {"raw": None, "digest": None}, {"id": 2, "raw": "x", "digest": "[redacted]"}),
+    ]

@@ -15,12 +15,15 @@ declare
     v_rel text := p_relid::regclass::text;
     v_head text;
     v_json text;
-    v_redact_x text := '';
-    v_redact_y text := '';
-    v_virtual text;
+    v_json_x text;
+    v_json_y text;
+    v_virt_x text;
     v_nonnull text;
     v_changed text;
-    v_unchanged text;
+    v_oldv text;
+    v_oldv_one text;
+    v_pairs text;
+    v_filter text;
     v_old_cols text;
     v_new_cols text;
     v_old_aggs text;
@@ -40,41 +43,27 @@ begin
         p_cfg.redact_columns);
     perform audit._check_columns(p_relid, 'key_columns (run audit.enable again after renaming)',
         p_cfg.key_columns);
-    -- Virtual generated columns (PostgreSQL 18): their expressions, over the row's other columns.
-    select coalesce(' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
-        format('%L, %s', c.name, c.expr), ', ') || ')', '')
-    into v_virtual
-    from audit._columns(p_relid) as c
-    where c.is_virtual;
-    if pg_catalog.cardinality(p_cfg.redact_columns) > 0 then
-        select
-            ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
-                '%L, case when x.%I is null then null else ''[redacted]'' end', r, r
-            ), ', ') || ')',
-            ' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(format(
-                '%L, case when y.%I is null then null else ''[redacted]'' end', r, r
-            ), ', ') || ')'
-        into v_redact_x, v_redact_y
-        from pg_catalog.unnest(p_cfg.redact_columns) as r;
-    end if;
+    v_json_x := audit._row_laterals(p_relid, p_cfg, 'x', true);
+    v_json_y := audit._row_laterals(p_relid, p_cfg, 'y', true);
+    v_virt_x := audit._row_laterals(p_relid, p_cfg, 'x', false);
 
     if p_op in ('INSERT', 'SNAPSHOT', 'DELETE', 'TRUNCATE') then
-        v_json := 'pg_catalog.to_jsonb(x.*)' || v_virtual || v_redact_x;
+        v_json := 'pg_catalog.to_jsonb(j.*)';
         select format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(
-            -- (PostgreSQL 18 leaves virtual generated columns uncomputed in transition tables.)
-            case when c.is_virtual
-                then format('case when (%s) is not null then %L end', c.expr, c.name)
-                else format('case when x.%I is not null then %L end', c.name, c.name)
-            end, ', ' order by c.name collate "C"
+            format('case when %s is not null then %L end', case when c.is_virtual then 'v.v' || c.pos else format('x.%I', c.name) end,
+                c.name), ', ' order by c.name collate "C"
         ))
         into v_nonnull
-        from audit._columns(p_relid) as c;
+        from (
+            select x.name, x.is_virtual, pg_catalog.row_number() over () as pos
+            from audit._columns(p_relid) as x
+        ) as c;
         v_source := case p_op
             when 'INSERT' then 'audit_new as x'
             when 'DELETE' then 'audit_old as x'
             when 'SNAPSHOT' then v_rel || ' as x'
             else 'only ' || v_rel || ' as x'
-        end;
+        end || ' ' || v_json_x;
         return v_head || format(
             '%s, null, %L, %s, %s, %s from %s',
             audit._record_id_expr(p_relid, p_cfg.key_columns, 'x.%1$s'),
@@ -89,26 +78,32 @@ begin
         raise exception 'audit._capture_sql: unknown operation %', p_op;
     end if;
 
-    -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text); changed
-    -- names the columns that differ, and oldv builds old_values from just those columns.
+    -- Old and new rows become columns o1..oN / n1..nN (text for types compared as text), and dK
+    -- says whether column K differs: computed once per row, then used for changed_fields, for
+    -- old_values and for the filter. One-row statements take old_values from the old row's jsonb
+    -- minus the unchanged keys: far fewer expressions to set up, which is what a one-row statement
+    -- pays for (the set-up is per statement, and the work is per row).
     select
-        pg_catalog.string_agg(format('%s as o%s', audit._carrier('x', c.name, c.typid, c.expr), c.pos),
+        pg_catalog.string_agg(format('%s as o%s', audit._carrier('x', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end), c.pos),
             ', ' order by c.pos),
-        pg_catalog.string_agg(format('%s as n%s', audit._carrier('y', c.name, c.typid, c.expr), c.pos),
+        pg_catalog.string_agg(format('%s as n%s', audit._carrier('y', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end), c.pos),
             ', ' order by c.pos),
         pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as o%s',
-            audit._carrier('x', c.name, c.typid, c.expr), c.pos), ', ' order by c.pos),
+            audit._carrier('x', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end), c.pos), ', ' order by c.pos),
         pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as n%s',
-            audit._carrier('y', c.name, c.typid, c.expr), c.pos), ', ' order by c.pos),
+            audit._carrier('y', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end), c.pos), ', ' order by c.pos),
         pg_catalog.string_agg(format(
             'pg_catalog.unnest(a.o%1$s) as o%1$s, pg_catalog.unnest(b.n%1$s) as n%1$s', c.pos
         ), ', ' order by c.pos),
+        pg_catalog.string_agg(format('o%1$s, n%1$s, %2$s as d%1$s', c.pos, audit._distinct_expr(
+            'o' || c.pos, 'n' || c.pos, case when c.is_virtual then 'text'::regtype else c.typid end
+        )), ', ' order by c.pos),
         format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
-            'case when %s then %L end', audit._distinct_expr('o' || c.pos, 'n' || c.pos, c.typid), c.name
+            'case when d%s then %L end', c.pos, c.name
         ), ', ' order by c.name collate "C")),
         format('(''{'' || pg_catalog.concat_ws('','', %s) || ''}'')::jsonb', pg_catalog.string_agg(format(
-            'case when %s then %L || %s end',
-            audit._distinct_expr('o' || c.pos, 'n' || c.pos, case when c.is_virtual then 'text'::regtype else c.typid end),
+            'case when d%s then %L || %s end',
+            c.pos,
             pg_catalog.to_json(c.name)::text || ':',
             case
                 when c.name = any(p_cfg.redact_columns)
@@ -118,44 +113,57 @@ begin
                         pg_catalog.format_type(c.typid, null))
                 else format('coalesce(pg_catalog.to_json(o%s)::text, ''null'')', c.pos)
             end
-        ), ', ' order by c.pos))
-    into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_changed, v_unchanged
+        ), ', ' order by c.pos)),
+        format('oj operator(pg_catalog.-) pg_catalog.array_remove(array[%s]::text[], null)',
+            pg_catalog.string_agg(format('case when not d%s then %L end', c.pos, c.name), ', ' order by c.pos)),
+        coalesce(pg_catalog.string_agg(format('d%s', c.pos), ' or ' order by c.pos)
+            filter (where not c.name = any(p_cfg.ignore_columns)), 'false')
+    into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_pairs, v_changed, v_oldv, v_oldv_one,
+        v_filter
     from (
         select x.name, x.typid, x.is_virtual, x.expr, pg_catalog.row_number() over () as pos
         from audit._columns(p_relid) as x
     ) as c;
 
-    -- Rows are paired by their position in the transition tables; op and np mark each side, so
-    -- that a row without a partner fails the statement rather than go unlogged.
+    -- Rows are paired by their position in the transition tables. The one-row and array paths run
+    -- only when both tables hold the same number of rows; the join of large statements marks each
+    -- side (op, np), so that a row without a partner fails the statement rather than go unlogged.
     v_source := case p_op
         when 'UPDATE_ONE' then format(
-            '(select true as op, %s from audit_old as x) as o, '
-            '(select true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s from audit_new as y) as n',
-            v_old_cols, v_virtual || v_redact_y, v_new_cols)
+            '(select pg_catalog.to_jsonb(j.*) as oj, %s from audit_old as x %s) as o, '
+            '(select pg_catalog.to_jsonb(j.*) as nj, %s from audit_new as y %s) as n',
+            v_old_cols, v_json_x, v_new_cols, v_json_y)
         when 'UPDATE' then format(
-            '(select pg_catalog.unnest(a.op) as op, pg_catalog.unnest(b.np) as np, pg_catalog.unnest(b.nj) as nj, '
-            '%s from (select pg_catalog.array_agg(true) as op, %s from audit_old as x) as a, '
-            '(select pg_catalog.array_agg(true) as np, pg_catalog.array_agg(pg_catalog.to_jsonb(y.*)%s) as nj, %s '
-            'from audit_new as y) as b) as z',
-            v_unnest, v_old_aggs, v_virtual || v_redact_y, v_new_aggs)
+            '(select pg_catalog.unnest(b.nj) as nj, '
+            '%s from (select %s from audit_old as x %s) as a, '
+            '(select pg_catalog.array_agg(pg_catalog.to_jsonb(j.*)) as nj, %s '
+            'from audit_new as y %s) as b) as z',
+            v_unnest, v_old_aggs, v_virt_x, v_new_aggs, v_json_y)
         else format(
-            '(select pg_catalog.row_number() over () as rn, true as op, %s from audit_old as x) as o '
-            'full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(y.*)%s as nj, %s '
-            'from audit_new as y) as n on o.rn operator(pg_catalog.=) n.rn',
-            v_old_cols, v_virtual || v_redact_y, v_new_cols)
+            '(select pg_catalog.row_number() over () as rn, true as op, %s from audit_old as x %s) as o '
+            'full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(j.*) as nj, %s '
+            'from audit_new as y %s) as n on o.rn operator(pg_catalog.=) n.rn',
+            v_old_cols, v_virt_x, v_new_cols, v_json_y)
     end;
 
     return v_head || format(
-        'case when w.op is null or w.np is null then audit._fail(''XX000'', %L) else w.rid end, '
-        'case when w.old_rid <> w.rid then w.old_rid end, ''UPDATE'', w.oldv, w.nj, w.changed '
-        'from (select op, np, nj, %s as rid, %s as old_rid, %s as changed, %s as oldv from %s offset 0) as w '
-        'where %s',
-        format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
+        '%s, case when %s <> %s then %s end, ''UPDATE'', %s, d.nj, %s '
+        'from (select %snj, %s from %s offset 0) as d where %s',
+        case when p_op = 'UPDATE_LARGE'
+            then format('case when d.op is null or d.np is null then audit._fail(''XX000'', %L) else %s end',
+                format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
+                audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s'))
+            else audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s')
+        end,
+        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o%2$s::%3$s'),
         audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s'),
         audit._record_id_expr(p_relid, p_cfg.key_columns, 'o%2$s::%3$s'),
-        v_changed, v_unchanged, v_source,
-        case when pg_catalog.cardinality(p_cfg.ignore_columns) = 0 then 'pg_catalog.cardinality(w.changed) > 0'
-            else format('not (w.changed operator(pg_catalog.<@) %L::text[])', p_cfg.ignore_columns) end
+        case when p_op = 'UPDATE_ONE' then v_oldv_one else v_oldv end,
+        v_changed,
+        case p_op when 'UPDATE_ONE' then 'oj, ' when 'UPDATE_LARGE' then 'op, np, ' else '' end,
+        v_pairs, v_source,
+        case when p_op = 'UPDATE_LARGE' then format('d.op is null or d.np is null or %s', v_filter)
+            else v_filter end
     );
 end
 $$;

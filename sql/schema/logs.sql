@@ -21,23 +21,41 @@ create table if not exists audit.logs (
     id bigint generated always as identity primary key,
     created_at timestamptz not null,
     transaction_id xid8 not null,
-    schema_name text not null,
-    table_name text not null,
-    record_id text not null,
-    old_record_id text,
+    schema_name text collate "C" not null,
+    table_name text collate "C" not null,
+    record_id text collate "C" not null,
+    old_record_id text collate "C",
     action text not null,
     old_values jsonb,
     new_values jsonb,
     changed_fields text[],
-    actor_email text,
+    actor_email text collate "C",
     actor_type text,
     actor_id text,
-    migration_name text,
+    migration_name text collate "C",
     context jsonb,
     db_user text,
     application_name text,
     client_addr inet
 );
+-- The key and name columns compare byte for byte (collation "C"): their indexes are written by
+-- every capture, and a btree under a linguistic collation pays strcoll for every comparison.
+-- Logs installed by an earlier version get the collation here (their indexes are rebuilt once).
+do $$
+declare
+    v_cols text;
+begin
+    select pg_catalog.string_agg(pg_catalog.format('alter column %I type text collate "C"', a.attname), ', ')
+    into v_cols
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = 'audit.logs'::regclass
+        and a.attname in ('schema_name', 'table_name', 'record_id', 'old_record_id', 'actor_email', 'migration_name')
+        and a.attcollation <> 'pg_catalog."C"'::regcollation;
+    if v_cols is not null then
+        execute 'alter table audit.logs ' || v_cols;
+    end if;
+end
+$$;
 -- No CHECK constraint on action: only the capture code writes the log, and a constraint costs
 -- every capturing statement its set-up time.
 alter table audit.logs drop constraint if exists logs_action_check;
