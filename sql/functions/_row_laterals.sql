@@ -12,8 +12,9 @@ language sql stable
 set search_path = pg_catalog, pg_temp
 as $$
     select pg_catalog.concat_ws(' ',
-        pg_catalog.format('cross join lateral (select %s) as v', pg_catalog.string_agg(
-            pg_catalog.format('(%s) as v%s', c.expr, c.pos), ', ' order by c.pos) filter (where c.is_virtual)),
+        'cross join lateral (select ' || pg_catalog.string_agg(
+            pg_catalog.format('(%s) as v%s', c.expr, c.pos), ', ' order by c.pos) filter (where c.is_virtual)
+            || ') as v',
         case when p_json then pg_catalog.format('cross join lateral (select %s) as j', pg_catalog.string_agg(
             pg_catalog.format('%s as %I',
                 case when c.name operator(pg_catalog.=) any(p_cfg.redact_columns)
