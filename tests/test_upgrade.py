@@ -41,6 +41,16 @@ def check_upgraded(conn, before: list[tuple]) -> None:
     assert [r[0] for r in conn.execute("select table_name::text from audit.tables order by 1")] == [
         "accounts", "events", "order_lines"]
     assert_still_audited(conn, max_log_id(conn))
+    # The log's key and name columns compare byte for byte, and its btrees skip deduplication,
+    # whatever the release upgraded from had.
+    assert conn.execute(
+        "select array_agg(a.attname::text order by a.attname) from pg_attribute as a"
+        " where a.attrelid = 'audit.logs'::regclass and a.attcollation = 'pg_catalog.\"C\"'::regcollation"
+    ).fetchone()[0] == ["actor_email", "migration_name", "old_record_id", "record_id", "schema_name", "table_name"]
+    assert conn.execute(
+        "select array_agg(c.relname::text order by c.relname) from pg_class as c"
+        " where c.relnamespace = 'audit'::regnamespace and 'deduplicate_items=off' = any(c.reloptions)"
+    ).fetchone()[0] == ["logs_actor_idx", "logs_migration_idx", "logs_old_record_idx", "logs_record_idx"]
     # The history written before the upgrade still reads back across it.
     assert [r[0] for r in conn.execute("select action from audit.history('public.accounts'::regclass, 1)")] == [
         "SNAPSHOT", "UPDATE"]

@@ -25,7 +25,7 @@ declare
     v_next audit.logs;
     v_end audit.logs;
     v_row audit.logs;
-    v_ids bigint [] := '{}'::bigint [];
+    v_rows audit.logs [] := '{}'::audit.logs [];
     v_bound_id bigint;
     v_bound_xid xid8;
     v_bound_ts timestamptz;
@@ -104,10 +104,10 @@ begin
                 and not audit._same_record(v_row.new_values, v_arrival.new_values || v_arrival.old_values,
                     v_cfg.ignore_columns);
             v_arrival := null;
-            if v_row.action in ('DELETE', 'TRUNCATE') and pg_catalog.cardinality(v_ids) > 0 then
+            if v_row.action in ('DELETE', 'TRUNCATE') and pg_catalog.cardinality(v_rows) > 0 then
                 exit walk;
             end if;
-            v_ids := v_ids || v_row.id;
+            v_rows := v_rows || v_row;
             exit walk when v_row.action = 'INSERT';
             if v_row.old_record_id is not null and v_row.old_record_id <> v_key then
                 v_key := v_row.old_record_id;
@@ -122,12 +122,12 @@ begin
         exit when not v_switched;
     end loop;
 
+    -- The walk collected the rows (newest first): no second visit to the log.
     return query
     select l.id, l.action, l.created_at,
         pg_catalog.lead(l.created_at) over (order by l.id),
         l.new_values, l.changed_fields, l.actor_email, l.actor_type, l.actor_id, l.migration_name, l.transaction_id
-    from audit.logs as l
-    where l.id = any(v_ids)
+    from pg_catalog.unnest(v_rows) as l
     order by l.id;
 end
 $$;

@@ -75,15 +75,22 @@ where actor_email is not null;
 create index if not exists logs_migration_idx
 on audit.logs (migration_name, id)
 where migration_name is not null;
--- Every btree key above ends in id, so no two keys are equal: deduplication would only spend a
--- pass over each full page before splitting it.
-alter index audit.logs_record_idx set (deduplicate_items = off);
-alter index audit.logs_old_record_idx set (deduplicate_items = off);
-alter index audit.logs_actor_idx set (deduplicate_items = off);
-alter index audit.logs_migration_idx set (deduplicate_items = off);
 -- Time ranges: the log is appended in time order, so a BRIN index is tiny and cheap to keep.
 create index if not exists logs_created_at_brin
 on audit.logs using brin (created_at);
+
+-- Every btree key of the log ends in id, so no two keys are equal: deduplication would only spend
+-- a pass over each full page before splitting it.
+do $$
+declare
+    v_index text;
+begin
+    foreach v_index in array array['logs_record_idx', 'logs_old_record_idx', 'logs_actor_idx', 'logs_migration_idx']
+    loop
+        execute pg_catalog.format('alter index audit.%I set (deduplicate_items = off)', v_index);
+    end loop;
+end
+$$;
 
 -- One row per table that is or was audited. relid is the table's oid; log_schema and
 -- log_table are the names its log rows carry (fixed at the first enable, kept across renames).
