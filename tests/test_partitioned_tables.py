@@ -180,6 +180,25 @@ def test_a_row_lost_in_a_partition_move_fails_the_update_instead_of_a_forged_pai
     assert db.execute("SELECT k, v FROM pt ORDER BY k").fetchall() == [(1, "drop"), (2, "keep")]
 
 
+
+def test_a_single_row_lost_in_a_partition_move_fails_the_update_too(db):
+    # The one-row path: one old row, no new row.
+    db.execute("CREATE TABLE pt (k int PRIMARY KEY, v text) PARTITION BY RANGE (k)")
+    db.execute("CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10)")
+    db.execute("CREATE TABLE pt2 PARTITION OF pt FOR VALUES FROM (10) TO (100)")
+    db.execute("""CREATE FUNCTION drop_big() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF new.v = 'drop' THEN RETURN NULL; END IF; RETURN new; END $$""")
+    db.execute("CREATE TRIGGER zz_drop BEFORE INSERT ON pt2 FOR EACH ROW EXECUTE FUNCTION drop_big()")
+    db.execute("INSERT INTO pt VALUES (1, 'drop')")
+    db.execute("SELECT audit.enable('pt')")
+    before = log_rows(db)
+    with raises_sqlstate("XX000", "cannot pair", r"\bpt\b"):
+        db.execute("UPDATE pt SET k = 11 WHERE k = 1")
+    assert log_rows(db) == before
+    assert db.execute("SELECT k, v FROM pt ORDER BY k").fetchall() == [(1, "drop")]
+    db.execute("UPDATE pt SET v = 'same' WHERE k = 1")  # an ordinary one-row UPDATE still logs
+    assert [e["action"] for e in log_rows(db)][len(before):] == ["UPDATE"]
+
 def test_a_partition_with_its_own_column_order_is_captured_exactly(db):
     db.execute("CREATE TABLE ev (id int NOT NULL, kind text NOT NULL, note text, PRIMARY KEY (id, kind))"
                " PARTITION BY LIST (kind)")

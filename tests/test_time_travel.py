@@ -479,3 +479,15 @@ def test_diff_of_null_inputs_treats_them_as_empty_rows(db):
     assert db.execute("SELECT audit.diff(NULL, NULL)").fetchone()[0] == {}
     assert db.execute("SELECT audit.diff(NULL, '{\"a\": 1}')").fetchone()[0] == {"a": {"old": None, "new": 1}}
     assert db.execute("SELECT audit.diff('{\"a\": 1}', NULL)").fetchone()[0] == {"a": {"old": 1, "new": None}}
+
+
+def test_history_of_a_record_with_more_than_a_thousand_versions(db):
+    # history keeps the first 1,000 versions it walks and reads the rest again by id.
+    db.execute("CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)")
+    db.execute("INSERT INTO counter VALUES (1, 0)")
+    db.execute("SELECT audit.enable('counter')")
+    db.execute("DO $$ BEGIN FOR i IN 1..1204 LOOP UPDATE counter SET n = n + 1; END LOOP; END $$")
+    versions = db.execute("SELECT log_id, state->>'n', valid_to IS NULL FROM audit.history('counter', 1)").fetchall()
+    assert [int(n) for _, n, _ in versions] == list(range(0, 1205))
+    assert [i for i, _, _ in versions] == sorted(i for i, _, _ in versions)
+    assert [last for _, _, last in versions] == [False] * 1204 + [True]

@@ -14,9 +14,7 @@ declare
         'v_ts', 'v_xid', 'v_email', 'v_type', 'v_id', 'v_mig', 'v_ctx', 'v_user', 'v_app', 'v_addr'
     ];
     v_params text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
-    v_shape text [] := (
-        select pg_catalog.array_agg(c.name || ':' || c.typid::text) from audit._columns(p_relid) as c
-    );
+    v_shape text [] := audit._shape(p_relid);
     v_body text;
 begin
     v_body := format($body$
@@ -36,9 +34,11 @@ declare
     v_cfg audit.config;
     v_rows bigint;
     v_ok boolean;
-    v_touched boolean;
     v_old_rows bigint;
     v_work_mem text;
+    v_many_new boolean;
+    v_many_old boolean;
+    v_logged bigint;
 begin
     if v_type is null then
         if v_mig is not null then
@@ -55,79 +55,104 @@ begin
     if v_ctx_text is not null then
         v_ctx := audit._parse_context(v_ctx_text);
     end if;
-    if %1$s and v_email is null and v_id is null and v_mig is null then
-        -- A statement that touched no row changed nothing, and needs no actor.
-        if tg_op = 'INSERT' or tg_op = 'UPDATE' then
-            v_touched := exists (select from audit_new);
-        elsif tg_op = 'DELETE' then
-            v_touched := exists (select from audit_old);
-        else
-            execute pg_catalog.format('select exists (select from only %%s)', tg_relid::regclass)
-            into v_touched;
-        end if;
-        if v_touched then
-            raise exception using
-                errcode = '42501',
-                message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %2$L),
-                hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
-        end if;
-    end if;
-    -- Columns changed since audit.enable: build the statement for the table as it is now. The
+%1$s    -- Columns changed since audit.enable: build the statement for the table as it is now. The
     -- check is folded into the cached plan, which PostgreSQL makes again after ALTER TABLE.
     -- (A plan that reads a transition table depends on the table itself.) TRUNCATE always builds
-    -- its statement for the table as it is now, under its current name.
+    -- its statement for the table as it is now, under its current name. One branch per event,
+    -- so that a one-row statement evaluates as few PL/pgSQL expressions as it can.
     if tg_op = 'UPDATE' then
-        select s.ok, (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)
-        into v_ok, v_rows, v_old_rows
+        select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
+        into v_ok, v_many_new, v_many_old
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s;
+        if not v_ok then
+            select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
+            execute audit._capture_sql(tg_relid, 'UPDATE_LARGE', v_cfg, %5$L::text[])
+                using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+        elsif not v_many_new and not v_many_old then
+            %10$s;
+            get diagnostics v_logged = row_count;
+            -- Nothing logged: nothing changed, or no row at all; but never a row without its pair.
+            if v_logged = 0 and exists (select from audit_new) <> exists (select from audit_old) then
+                perform audit._fail('XX000', %12$L);
+            end if;
+        else
+            select (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)
+            into v_rows, v_old_rows;
+            if v_rows = v_old_rows and v_rows <= 1000 then
+                %7$s;
+            else
+                -- Many rows: a join planned for this statement (the cached plans assume few rows),
+                -- with room to sort in memory. Old and new rows that differ in number also come
+                -- here: the join leaves a row without a partner, and the statement fails rather
+                -- than pair wrongly.
+                v_work_mem := pg_catalog.current_setting('work_mem');
+                perform pg_catalog.set_config('work_mem', '256MB', true);
+                execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+                perform pg_catalog.set_config('work_mem', v_work_mem, true);
+            end if;
+        end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
         left join (select from audit_new limit 0) as r on true;
+        if v_ok then
+            %6$s;
+        else
+            select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
+            execute audit._capture_sql(tg_relid, 'INSERT', v_cfg, %5$L::text[])
+                using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+        end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
         from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
         left join (select from audit_old limit 0) as r on true;
-    else
-        v_ok := false;
-    end if;
-    if not v_ok then
-        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
-        execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
-            v_cfg, %5$L::text[])
-            using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
-        return null;
-    end if;
-    if tg_op = 'INSERT' then
-        %6$s;
-    elsif tg_op = 'UPDATE' then
-        if v_rows = 1 and v_old_rows = 1 then
-            %10$s;
-        elsif v_rows = v_old_rows and v_rows <= 1000 then
-            %7$s;
+        if v_ok then
+            %9$s;
         else
-            -- Many rows: a join planned for this statement (the cached plans assume one row), with
-            -- room to sort in memory. Old and new rows that differ in number also come here: the
-            -- join leaves a row without a partner, and the statement fails rather than pair wrongly.
-            v_work_mem := pg_catalog.current_setting('work_mem');
-            perform pg_catalog.set_config('work_mem', '256MB', true);
-            execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
-            perform pg_catalog.set_config('work_mem', v_work_mem, true);
+            select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
+            execute audit._capture_sql(tg_relid, 'DELETE', v_cfg, %5$L::text[])
+                using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
         end if;
-    elsif tg_op = 'DELETE' then
-        %9$s;
+    else
+        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
+        execute audit._capture_sql(tg_relid, tg_op, v_cfg, %5$L::text[])
+            using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
     end if;
     return null;
 end
 $body$,
-        case when p_cfg.require_actor then 'true' else 'false' end, p_cfg.log_schema || '.' || p_cfg.log_table, v_shape, p_relid,
+        case when p_cfg.require_actor then format($require$
+    if v_email is null and v_id is null and v_mig is null then
+        -- require_actor: a statement that touched no row changed nothing, and needs no actor.
+        declare
+            v_touched boolean;
+        begin
+            if tg_op = 'INSERT' or tg_op = 'UPDATE' then
+                v_touched := exists (select from audit_new);
+            elsif tg_op = 'DELETE' then
+                v_touched := exists (select from audit_old);
+            else
+                execute pg_catalog.format('select exists (select from only %%s)', tg_relid::regclass)
+                into v_touched;
+            end if;
+            if v_touched then
+                raise exception using
+                    errcode = '42501',
+                    message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %1$L),
+                    hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
+            end if;
+        end;
+    end if;
+$require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
+        p_cfg.log_schema || '.' || p_cfg.log_table, v_shape, p_relid,
         v_params,
         audit._capture_sql(p_relid, 'INSERT', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
         audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
-        p_cfg.relid
+        p_cfg.relid,
+        format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel)
     );
 
     execute format(

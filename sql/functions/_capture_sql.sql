@@ -101,7 +101,9 @@ begin
         format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
             'case when d%s then %L end', c.pos, c.name
         ), ', ' order by c.name collate "C")),
-        format('(''{'' || pg_catalog.concat_ws('','', %s) || ''}'')::jsonb', pg_catalog.string_agg(format(
+        -- (array_to_string skips NULLs like concat_ws, and takes more than 100 columns.)
+        format('(''{'' || pg_catalog.array_to_string(array[%s]::text[], '','') || ''}'')::jsonb',
+            pg_catalog.string_agg(format(
             'case when d%s then %L || %s end',
             c.pos,
             pg_catalog.to_json(c.name)::text || ':',
@@ -109,8 +111,7 @@ begin
                 when c.name = any(p_cfg.redact_columns)
                     then format('case when o%s is null then ''null'' else ''"[redacted]"'' end', c.pos)
                 when audit._as_text(c.typid) or c.is_virtual
-                    then format('coalesce(pg_catalog.to_json(o%s::%s)::text, ''null'')', c.pos,
-                        pg_catalog.format_type(c.typid, null))
+                    then format('coalesce(pg_catalog.to_json(o%s::%s)::text, ''null'')', c.pos, c.cast_type)
                 else format('coalesce(pg_catalog.to_json(o%s)::text, ''null'')', c.pos)
             end
         ), ', ' order by c.pos)),
@@ -121,7 +122,7 @@ begin
     into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_pairs, v_changed, v_oldv, v_oldv_one,
         v_filter
     from (
-        select x.name, x.typid, x.is_virtual, x.expr, pg_catalog.row_number() over () as pos
+        select x.name, x.typid, x.is_virtual, x.expr, x.cast_type, pg_catalog.row_number() over () as pos
         from audit._columns(p_relid) as x
     ) as c;
 

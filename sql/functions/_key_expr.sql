@@ -30,7 +30,7 @@ $$;
 
 -- SQL expression giving record_id from the key columns' values. p_colfmt is a format() pattern for
 -- one column's value: %1$s is the quoted column name, %2$s its position among the live columns
--- (from 1), %3$s its type. One key column: its canonical text; several: the jsonb text of
+-- (from 1), %3$s its type (audit._columns' cast_type). One key column: its canonical text; several: the jsonb text of
 -- {"col": value, ...}.
 create or replace function audit._record_id_expr(p_relid oid, p_key text[], p_colfmt text)
 returns text
@@ -42,10 +42,11 @@ as $$
             k.ord,
             k.col,
             c.typid,
-            format(p_colfmt, pg_catalog.quote_ident(k.col), c.pos, pg_catalog.format_type(c.typid, null)) as expr
+            format(p_colfmt, pg_catalog.quote_ident(k.col), c.pos, c.cast_type) as expr
         from pg_catalog.unnest(p_key) with ordinality as k (col, ord)
         inner join (
-            select x.name, x.typid, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as x
+            select x.name, x.typid, x.cast_type, pg_catalog.row_number() over () as pos
+            from audit._columns(p_relid) as x
         ) as c on c.name = k.col
     )
     select case

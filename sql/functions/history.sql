@@ -25,6 +25,7 @@ declare
     v_next audit.logs;
     v_end audit.logs;
     v_row audit.logs;
+    v_ids bigint [] := '{}'::bigint [];
     v_rows audit.logs [] := '{}'::audit.logs [];
     v_bound_id bigint;
     v_bound_xid xid8;
@@ -104,10 +105,15 @@ begin
                 and not audit._same_record(v_row.new_values, v_arrival.new_values || v_arrival.old_values,
                     v_cfg.ignore_columns);
             v_arrival := null;
-            if v_row.action in ('DELETE', 'TRUNCATE') and pg_catalog.cardinality(v_rows) > 0 then
+            if v_row.action in ('DELETE', 'TRUNCATE') and pg_catalog.cardinality(v_ids) > 0 then
                 exit walk;
             end if;
-            v_rows := v_rows || v_row;
+            v_ids := v_ids || v_row.id;
+            -- The first 1,000 versions are kept as they are walked; a longer history is read
+            -- again by id at the end, so that memory stays bounded.
+            if pg_catalog.cardinality(v_ids) <= 1000 then
+                v_rows := v_rows || v_row;
+            end if;
             exit walk when v_row.action = 'INSERT';
             if v_row.old_record_id is not null and v_row.old_record_id <> v_key then
                 v_key := v_row.old_record_id;
@@ -122,12 +128,15 @@ begin
         exit when not v_switched;
     end loop;
 
-    -- The walk collected the rows (newest first): no second visit to the log.
     return query
     select l.id, l.action, l.created_at,
         pg_catalog.lead(l.created_at) over (order by l.id),
         l.new_values, l.changed_fields, l.actor_email, l.actor_type, l.actor_id, l.migration_name, l.transaction_id
-    from pg_catalog.unnest(v_rows) as l
+    from (
+        select r.* from pg_catalog.unnest(v_rows) as r
+        union all
+        select x.* from audit.logs as x where x.id = any(v_ids[1001:])
+    ) as l
     order by l.id;
 end
 $$;

@@ -40,7 +40,8 @@ create table if not exists audit.logs (
 );
 -- The key and name columns compare byte for byte (collation "C"): their indexes are written by
 -- every capture, and a btree under a linguistic collation pays strcoll for every comparison.
--- Logs installed by an earlier version get the collation here (their indexes are rebuilt once).
+-- Logs installed by an earlier version get the collation here: their indexes are rebuilt once,
+-- under an exclusive lock on the log, and the columns' statistics wait for the next ANALYZE.
 do $$
 declare
     v_cols text;
@@ -52,7 +53,16 @@ begin
         and a.attname in ('schema_name', 'table_name', 'record_id', 'old_record_id', 'actor_email', 'migration_name')
         and a.attcollation <> 'pg_catalog."C"'::regcollation;
     if v_cols is not null then
-        execute 'alter table audit.logs ' || v_cols;
+        begin
+            execute 'alter table audit.logs ' || v_cols;
+        exception when feature_not_supported or dependent_objects_still_exist then
+            -- A view, rule or policy of the site's own reads these columns: keep their collation
+            -- (capture is slower, nothing else changes) rather than fail the upgrade.
+            raise warning using
+                message = 'audit: audit.logs keeps its collation: ' || sqlerrm,
+                hint = 'Drop the objects that use these columns of audit.logs, run install.sql again, '
+                    'and create them again, for faster capture.';
+        end;
     end if;
 end
 $$;
