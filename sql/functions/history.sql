@@ -128,15 +128,22 @@ begin
         exit when not v_switched;
     end loop;
 
-    return query
-    select l.id, l.action, l.created_at,
-        pg_catalog.lead(l.created_at) over (order by l.id),
-        l.new_values, l.changed_fields, l.actor_email, l.actor_type, l.actor_id, l.migration_name, l.transaction_id
-    from (
-        select r.* from pg_catalog.unnest(v_rows) as r
-        union all
-        select x.* from audit.logs as x where x.id = any(v_ids[1001:])
-    ) as l
-    order by l.id;
+    if pg_catalog.cardinality(v_ids) <= 1000 then
+        return query
+        select l.id, l.action, l.created_at,
+            pg_catalog.lead(l.created_at) over (order by l.id),
+            l.new_values, l.changed_fields, l.actor_email, l.actor_type, l.actor_id, l.migration_name, l.transaction_id
+        from pg_catalog.unnest(v_rows) as l
+        order by l.id;
+    else
+        -- A longer history: every version read again by id, rather than all of them in memory.
+        return query
+        select l.id, l.action, l.created_at,
+            pg_catalog.lead(l.created_at) over (order by l.id),
+            l.new_values, l.changed_fields, l.actor_email, l.actor_type, l.actor_id, l.migration_name, l.transaction_id
+        from audit.logs as l
+        where l.id = any(v_ids)
+        order by l.id;
+    end if;
 end
 $$;
