@@ -161,15 +161,22 @@ def test_partition_attached_with_rows_enters_the_history_when_enabled_again(db, 
     db.execute("DELETE FROM measurements_sa")
     assert [e["action"] for e in log_rows(db, "measurements")] == ["SNAPSHOT", "DELETE"]
 
-def test_a_row_lost_in_a_partition_move_fails_the_update_instead_of_a_forged_pairing(db):
-    # A user BEFORE INSERT trigger on the destination partition swallows the moved row: the
-    # UPDATE's old rows outnumber its new ones, and no pairing of them can be right.
+@pytest.fixture
+def swallowing_pt(db):
+    """Partitioned pt whose partition pt2 has a user BEFORE INSERT trigger that swallows rows with
+    v = 'drop': a row moved there is gone, so an UPDATE's old rows outnumber its new ones."""
     db.execute("CREATE TABLE pt (k int PRIMARY KEY, v text) PARTITION BY RANGE (k)")
     db.execute("CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10)")
     db.execute("CREATE TABLE pt2 PARTITION OF pt FOR VALUES FROM (10) TO (100)")
     db.execute("""CREATE FUNCTION drop_big() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF new.v = 'drop' THEN RETURN NULL; END IF; RETURN new; END $$""")
     db.execute("CREATE TRIGGER zz_drop BEFORE INSERT ON pt2 FOR EACH ROW EXECUTE FUNCTION drop_big()")
+    return db
+
+
+def test_a_row_lost_in_a_partition_move_fails_the_update_instead_of_a_forged_pairing(swallowing_pt):
+    # No pairing of the UPDATE's old and new rows can be right.
+    db = swallowing_pt
     db.execute("INSERT INTO pt VALUES (1, 'drop'), (2, 'keep')")
     db.execute("SELECT audit.enable('pt')")
     before = log_rows(db)
@@ -181,14 +188,9 @@ def test_a_row_lost_in_a_partition_move_fails_the_update_instead_of_a_forged_pai
 
 
 
-def test_a_single_row_lost_in_a_partition_move_fails_the_update_too(db):
+def test_a_single_row_lost_in_a_partition_move_fails_the_update_too(swallowing_pt):
     # The one-row path: one old row, no new row.
-    db.execute("CREATE TABLE pt (k int PRIMARY KEY, v text) PARTITION BY RANGE (k)")
-    db.execute("CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10)")
-    db.execute("CREATE TABLE pt2 PARTITION OF pt FOR VALUES FROM (10) TO (100)")
-    db.execute("""CREATE FUNCTION drop_big() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN IF new.v = 'drop' THEN RETURN NULL; END IF; RETURN new; END $$""")
-    db.execute("CREATE TRIGGER zz_drop BEFORE INSERT ON pt2 FOR EACH ROW EXECUTE FUNCTION drop_big()")
+    db = swallowing_pt
     db.execute("INSERT INTO pt VALUES (1, 'drop')")
     db.execute("SELECT audit.enable('pt')")
     before = log_rows(db)

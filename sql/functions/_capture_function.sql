@@ -63,23 +63,21 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s;
-        if not v_ok then
-            select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
-            execute audit._capture_sql(tg_relid, 'UPDATE_LARGE', v_cfg, %5$L::text[])
-                using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
-        elsif not v_many_new and not v_many_old then
-            %10$s;
-            get diagnostics v_logged = row_count;
-            -- Nothing logged: nothing changed, or no row at all; but never a row without its pair.
-            if v_logged = 0 and exists (select from audit_new) <> exists (select from audit_old) then
-                perform audit._fail('XX000', %12$L);
+        from (select audit._shape_matches(%3$s, %2$L::text[]) as ok) as s;
+        if v_ok then
+            if not v_many_new and not v_many_old then
+                %9$s;
+                get diagnostics v_logged = row_count;
+                -- Nothing logged: nothing changed, or no row at all; but never a row without its pair.
+                if v_logged = 0 and exists (select from audit_new) <> exists (select from audit_old) then
+                    perform audit._fail('XX000', %11$L);
+                end if;
+                return null;
             end if;
-        else
             select (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)
             into v_rows, v_old_rows;
             if v_rows = v_old_rows and v_rows <= 1000 then
-                %7$s;
+                %6$s;
             else
                 -- Many rows: a join planned for this statement (the cached plans assume few rows),
                 -- with room to sort in memory. Old and new rows that differ in number also come
@@ -87,37 +85,34 @@ begin
                 -- than pair wrongly.
                 v_work_mem := pg_catalog.current_setting('work_mem');
                 perform pg_catalog.set_config('work_mem', '256MB', true);
-                execute %8$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+                execute %7$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
                 perform pg_catalog.set_config('work_mem', v_work_mem, true);
             end if;
+            return null;
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
+        from (select audit._shape_matches(%3$s, %2$L::text[]) as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
-            %6$s;
-        else
-            select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
-            execute audit._capture_sql(tg_relid, 'INSERT', v_cfg, %5$L::text[])
-                using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+            %5$s;
+            return null;
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches(%4$s, %3$L::text[]) as ok) as s
+        from (select audit._shape_matches(%3$s, %2$L::text[]) as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
-            %9$s;
-        else
-            select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
-            execute audit._capture_sql(tg_relid, 'DELETE', v_cfg, %5$L::text[])
-                using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+            %8$s;
+            return null;
         end if;
-    else
-        select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %11$s;
-        execute audit._capture_sql(tg_relid, tg_op, v_cfg, %5$L::text[])
-            using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
     end if;
+    -- The table's columns changed since audit.enable, or TRUNCATE: the statement for the table as
+    -- it is now (an UPDATE's by the join, which also pairs rows of unequal number).
+    select c.* into v_cfg from audit.config as c where c.relid operator(pg_catalog.=) %10$s;
+    execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
+        v_cfg, %4$L::text[])
+        using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
     return null;
 end
 $body$,
@@ -144,7 +139,7 @@ $body$,
         end;
     end if;
 $require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
-        p_cfg.log_schema || '.' || p_cfg.log_table, v_shape, p_relid,
+        v_shape, p_relid,
         v_params,
         audit._capture_sql(p_relid, 'INSERT', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),

@@ -54,10 +54,7 @@ begin
                 c.name), ', ' order by c.name collate "C"
         ))
         into v_nonnull
-        from (
-            select x.name, x.is_virtual, pg_catalog.row_number() over () as pos
-            from audit._columns(p_relid) as x
-        ) as c;
+        from audit._columns(p_relid) as c;
         v_source := case p_op
             when 'INSERT' then 'audit_new as x'
             when 'DELETE' then 'audit_old as x'
@@ -121,10 +118,7 @@ begin
             filter (where not c.name = any(p_cfg.ignore_columns)), 'false')
     into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_pairs, v_changed, v_oldv, v_oldv_one,
         v_filter
-    from (
-        select x.name, x.typid, x.is_virtual, x.expr, x.cast_type, pg_catalog.row_number() over () as pos
-        from audit._columns(p_relid) as x
-    ) as c;
+    from audit._columns(p_relid) as c;
 
     -- Rows are paired by their position in the transition tables. The one-row and array paths run
     -- only when both tables hold the same number of rows; the join of large statements marks each

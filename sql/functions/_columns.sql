@@ -1,10 +1,11 @@
 -- The live columns of a relation in attribute order: name, type, whether it is a virtual
 -- generated column (PostgreSQL 18) with its expression, which transition tables do not compute,
--- and cast_type: the type, with its modifier, that the column's text form is cast back to when
+-- pos: its position among the live columns (from 1), which names it in generated code (o1, n1,
+-- d1, v1), and cast_type: the type, with its modifier, that the column's text form is cast back to when
 -- capture carries it as text (bit(4) stays bit(4); a domain becomes its base type, so that an old
 -- value that a constraint added NOT VALID rejects can still be logged).
 create or replace function audit._columns(p_relid oid)
-returns table (name text, typid oid, is_virtual boolean, expr text, cast_type text)
+returns table (name text, typid oid, is_virtual boolean, expr text, pos bigint, cast_type text)
 language sql stable
 set search_path = pg_catalog, pg_temp
 as $$
@@ -13,6 +14,7 @@ as $$
         a.atttypid,
         a.attgenerated = 'v',
         case when a.attgenerated = 'v' then pg_catalog.pg_get_expr(d.adbin, d.adrelid) end,
+        pg_catalog.row_number() over (order by a.attnum),
         (
             with recursive t (oid, typmod, depth) as (
                 select a.atttypid, a.atttypmod, 0

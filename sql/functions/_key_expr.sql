@@ -44,10 +44,7 @@ as $$
             c.typid,
             format(p_colfmt, pg_catalog.quote_ident(k.col), c.pos, c.cast_type) as expr
         from pg_catalog.unnest(p_key) with ordinality as k (col, ord)
-        inner join (
-            select x.name, x.typid, x.cast_type, pg_catalog.row_number() over () as pos
-            from audit._columns(p_relid) as x
-        ) as c on c.name = k.col
+        inner join audit._columns(p_relid) as c on c.name = k.col
     )
     select case
         when pg_catalog.cardinality(p_key) = 1 then

@@ -25,8 +25,6 @@ as $$
     from (
         select x.name, x.is_virtual, x.expr, x.pos,
             case when x.is_virtual then 'v.v' || x.pos else pg_catalog.format('%s.%I', p_alias, x.name) end as val
-        from (
-            select y.*, pg_catalog.row_number() over () as pos from audit._columns(p_relid) as y
-        ) as x
+        from audit._columns(p_relid) as x
     ) as c
 $$;
