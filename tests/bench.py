@@ -310,6 +310,17 @@ class Bench:
         if cpu is not None and side != "floor":
             getattr(res, side + "_cpu").append(cpu)
 
+    def floor_rows(self, side: str) -> int | None:
+        """Rows in the floor's log before a floor run (None for the other sides)."""
+        return self.scalar("select count(*) from bench_floor_log") if side == "floor" else None
+
+    def check_floor(self, before: int | None, expected: int) -> None:
+        """The floor side counts only if its trigger wrote a row for every row changed."""
+        if before is not None:
+            wrote = self.scalar("select count(*) from bench_floor_log") - before
+            if wrote < expected:
+                raise RuntimeError(f"the floor trigger wrote {wrote} rows, expected at least {expected}")
+
     def add_floor_triggers(self, table: str, per_row: bool) -> None:
         for stmt in [FLOOR_ROW_TRIGGER] if per_row else FLOOR_SET_TRIGGERS:
             self.exec(sql.SQL(stmt).format(t=ident(table)))
@@ -410,7 +421,9 @@ class Bench:
             for side in sides:
                 table = f"users_{side}"
                 self.prepare(table)
+                before = self.floor_rows(side)
                 tps = self.run_pgbench(table, clients, seconds=self.plan.pgbench_seconds)
+                self.check_floor(before, 1)
                 if side == "audited_opts":
                     opts.audited.append(tps)
                 else:
@@ -460,15 +473,19 @@ class Bench:
                 table = "users_floor_set" if side == "floor" else f"users_{side}"
                 stmt = sql.SQL(UPDATE_ALL).format(t=ident(table))
                 self.prepare(table)
+                before = self.floor_rows(side)
                 with self.connect() as conn:
                     fresh_ms, cpu = self.measure(conn, stmt)
+                self.check_floor(before, ROWS)
                 self.record(fresh, side, fresh_ms, cpu)
                 self.prepare(table)
+                before = self.floor_rows(side)
                 with self.connect() as conn:
                     for _ in range(self.plan.mixed_updates):
                         conn.execute(sql.SQL(UPDATE_ONE.format(t="{t}", n="%s", id="%s")).format(t=ident(table)),
                                      (self.rng.randint(1, 10**9), self.rng.randint(1, ROWS)))
                     ms, cpu = self.measure(conn, stmt)
+                self.check_floor(before, ROWS + self.plan.mixed_updates)
                 self.record(mixed, side, ms, cpu)
                 log(f"W3 round {r + 1}/{self.plan.bulk_rounds} {side:>7}: fresh {fresh_ms:8.1f} ms, "
                     f"mixed {ms:8.1f} ms")
@@ -487,12 +504,16 @@ class Bench:
                 elif side == "floor":
                     self.add_floor_triggers(table, per_row=False)
                 self.prepare(table)
+                before = self.floor_rows(side)
                 with self.connect() as conn:
                     ms_ins, cpu = self.measure(conn, sql.SQL(USERS_FILL).format(t=ident(table), n=sql.Literal(ROWS)))
+                self.check_floor(before, ROWS)
                 self.record(ins, side, ms_ins, cpu)
                 self.prepare(table)
+                before = self.floor_rows(side)
                 with self.connect() as conn:
                     ms_del, cpu = self.measure(conn, sql.SQL(DELETE_ALL).format(t=ident(table)))
+                self.check_floor(before, ROWS)
                 self.record(dele, side, ms_del, cpu)
                 log(f"W4/W5 round {r + 1}/{self.plan.bulk_rounds} {side:>7}: insert {ms_ins:8.1f} ms, "
                     f"delete {ms_del:8.1f} ms")

@@ -38,20 +38,16 @@ declare
     v_work_mem text;
     v_many_new boolean;
     v_many_old boolean;
-    v_logged bigint;
 begin
-    if v_type is null then
-        if v_mig is not null then
-            v_type := 'migration';
-        elsif v_email is not null or v_id is not null then
-            v_type := 'user';
+    if v_type is not null then
+        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
+            raise exception using
+                errcode = '22023',
+                message = pg_catalog.format('audit: app.actor_type %%L is not a known actor type', v_type),
+                hint = 'Known types are the rows of audit.actor_types; add your own there.';
         end if;
-    elsif not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
-        raise exception using
-            errcode = '22023',
-            message = pg_catalog.format('audit: app.actor_type %%L is not a known actor type', v_type),
-            hint = 'Known types are the rows of audit.actor_types; add your own there.';
     end if;
+    v_type := %12$s;
     if v_ctx_text is not null then
         v_ctx := audit._parse_context(v_ctx_text);
     end if;
@@ -67,10 +63,12 @@ begin
         if v_ok then
             if not v_many_new and not v_many_old then
                 %9$s;
-                get diagnostics v_logged = row_count;
-                -- Nothing logged: nothing changed, or no row at all; but never a row without its pair.
-                if v_logged = 0 and exists (select from audit_new) <> exists (select from audit_old) then
-                    perform audit._fail('XX000', %11$L);
+                -- Nothing logged: nothing changed, or no row at all; but never a row without its
+                -- pair. (Nested, so that a logged row costs only the test of FOUND.)
+                if not found then
+                    if exists (select from audit_new) <> exists (select from audit_old) then
+                        perform audit._fail('XX000', %11$L);
+                    end if;
                 end if;
                 return null;
             end if;
@@ -147,7 +145,8 @@ $require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
         audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
         p_cfg.relid,
-        format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel)
+        format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
+        audit._actor_type_expr('v_type', 'v_email', 'v_id', 'v_mig')
     );
 
     execute format(

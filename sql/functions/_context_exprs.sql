@@ -1,3 +1,18 @@
+-- The actor type of a log row, as an SQL expression over four others: the type the application
+-- set, else 'migration' while a migration runs, else 'user' when an actor is named, else NULL.
+-- The one statement of this rule, for capture (over PL/pgSQL variables) and for SNAPSHOT rows.
+create or replace function audit._actor_type_expr(p_type text, p_email text, p_id text, p_migration text)
+returns text
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select format(
+        'coalesce(%s, case when %s is not null then ''migration'' '
+        'when %s is not null or %s is not null then ''user'' end)',
+        p_type, p_migration, p_email, p_id
+    )
+$$;
+
 -- The ten context expressions of a log row, for log rows written outside a trigger (SNAPSHOT).
 create or replace function audit._context_exprs()
 returns text[]
@@ -8,12 +23,12 @@ as $$
         'pg_catalog.clock_timestamp()',
         'pg_catalog.pg_current_xact_id()',
         $e$nullif(pg_catalog.current_setting('app.actor_email', true), '')$e$,
-        $e$coalesce(nullif(pg_catalog.current_setting('app.actor_type', true), ''),
-            case when nullif(pg_catalog.current_setting('app.current_migration', true), '') is not null
-                then 'migration'
-            when nullif(pg_catalog.current_setting('app.actor_email', true), '') is not null
-                or nullif(pg_catalog.current_setting('app.actor_id', true), '') is not null
-                then 'user' end)$e$,
+        audit._actor_type_expr(
+            $e$nullif(pg_catalog.current_setting('app.actor_type', true), '')$e$,
+            $e$nullif(pg_catalog.current_setting('app.actor_email', true), '')$e$,
+            $e$nullif(pg_catalog.current_setting('app.actor_id', true), '')$e$,
+            $e$nullif(pg_catalog.current_setting('app.current_migration', true), '')$e$
+        ),
         $e$nullif(pg_catalog.current_setting('app.actor_id', true), '')$e$,
         $e$nullif(pg_catalog.current_setting('app.current_migration', true), '')$e$,
         $e$audit._parse_context(nullif(pg_catalog.current_setting('app.audit_context', true), ''))$e$,
