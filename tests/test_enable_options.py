@@ -141,6 +141,26 @@ def test_enable_after_disable_takes_a_new_snapshot_and_captures_again(db, accoun
     assert [(e["action"], e["record_id"]) for e in log_rows(db)[mark + 2:]] == [("INSERT", "3")]
 
 
+def test_enable_again_logs_the_records_gone_meanwhile_under_quoted_names_and_a_composite_key(db):
+    db.execute("""
+        CREATE TABLE "Member Ship" ("Org Id" int, "user,id" text, "ro""le" text, note text,
+            PRIMARY KEY ("Org Id", "user,id"))""")
+    db.execute("""INSERT INTO "Member Ship" VALUES (1, 'a{b}', 'ad"min', NULL), (2, 'c\\d', 'member', 'kept')""")
+    db.execute("""SELECT audit.enable('"Member Ship"')""")
+    gone = table_row(db, """SELECT * FROM "Member Ship" WHERE "Org Id" = 1""")
+    db.execute("""SELECT audit.disable('"Member Ship"')""")
+    db.execute("""DELETE FROM "Member Ship" WHERE "Org Id" = 1""")
+    db.execute("SELECT set_config('app.actor_email', 'ops@x.io', false)")
+    db.execute("SELECT set_config('app.audit_context', '{\"ticket\": 7}', false)")
+    mark = db.execute("SELECT max(id) FROM audit.logs").fetchone()[0]
+    db.execute("""SELECT audit.enable('"Member Ship"')""")
+    [deleted] = [e for e in log_rows(db, "Member Ship", since=mark) if e["action"] == "DELETE"]
+    assert deleted == row("DELETE", '{"Org Id": 1, "user,id": "a{b}"}', old=gone, changed=nonnull_fields(gone))
+    assert db.execute(
+        "SELECT actor_email, actor_type, context FROM audit.logs WHERE action = 'DELETE'"
+    ).fetchone() == ("ops@x.io", "user", {"ticket": 7, "audit": "absent when auditing was enabled again"})
+
+
 def test_enable_after_disable_with_snapshot_false_takes_no_snapshot(db, accounts):
     db.execute("SELECT audit.enable('accounts')")
     db.execute("SELECT audit.disable('accounts')")

@@ -1,6 +1,8 @@
 -- The INSERT ... SELECT that writes log rows for one statement on relation p_relid.
 -- p_op: INSERT, DELETE, TRUNCATE (every row still in the relation), SNAPSHOT (every row, at
--- enable), or UPDATE_ONE, UPDATE, UPDATE_LARGE: the old and new rows of an UPDATE, paired by
+-- enable), ABSENT (records the log holds as present that the relation no longer has: they went
+-- while auditing was off, and are logged as deleted, with their last logged state as old values),
+-- or UPDATE_ONE, UPDATE, UPDATE_LARGE: the old and new rows of an UPDATE, paired by
 -- their position in the transition tables (one row each; column arrays zipped by unnest; or a
 -- join on row_number, for statements too large for arrays, to be planned per statement).
 -- p_ctx holds ten SQL expressions, in log-column order: created_at, transaction_id, actor_email,
@@ -43,6 +45,16 @@ begin
         p_cfg.redact_columns);
     perform audit._check_columns(p_relid, 'key_columns (run audit.enable again after renaming)',
         p_cfg.key_columns);
+    if p_op = 'ABSENT' then
+        return v_head || format(
+            't.record_id, null, ''DELETE'', t.state, null, '
+            'array(select k from pg_catalog.jsonb_each(t.state) as e (k, v) '
+            'where v operator(pg_catalog.<>) ''null'' order by k collate "C") '
+            'from audit.table_at(%L, pg_catalog.clock_timestamp()) as t '
+            'where t.record_id not in (select %s from %s as x)',
+            v_rel, audit._record_id_expr(p_relid, p_cfg.key_columns, 'x.%1$s'), v_rel
+        );
+    end if;
     v_json_x := audit._row_laterals(p_relid, p_cfg, 'x', true);
     v_json_y := audit._row_laterals(p_relid, p_cfg, 'y', true);
     v_virt_x := audit._row_laterals(p_relid, p_cfg, 'x', false);

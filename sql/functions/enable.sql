@@ -161,24 +161,11 @@ begin
         if v_old.relid is not null then
             -- Enabled again: records that disappeared while auditing was off are logged as
             -- deleted now, so that reads from this moment on are exact.
-            execute format(
-                'insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, '
-                'migration_name, context, db_user, application_name, client_addr, schema_name, table_name, '
-                'record_id, action, old_values, changed_fields) '
-                'select %s, %L, %L, t.record_id, ''DELETE'', t.state, '
-                'array(select k from pg_catalog.jsonb_each(t.state) as e (k, v) '
-                'where v <> ''null'' order by k collate "C") '
-                'from audit.table_at(%L, pg_catalog.clock_timestamp()) as t '
-                'where t.record_id not in (select %s from %s as x)',
-                pg_catalog.array_to_string(
-                    (audit._context_exprs())[1:6]
-                    || format('coalesce(%s, ''{}'') || ''{"audit": "absent when auditing was enabled again"}''',
-                        (audit._context_exprs())[7])
-                    || (audit._context_exprs())[8:10],
-                    ', '
-                ),
-                v_cfg.log_schema, v_cfg.log_table, tbl::text,
-                audit._record_id_expr(tbl, v_cfg.key_columns, 'x.%1$s'), tbl
+            execute audit._capture_sql(tbl, 'ABSENT', v_cfg,
+                (audit._context_exprs())[1:6]
+                || format('coalesce(%s, ''{}'') || ''{"audit": "absent when auditing was enabled again"}''',
+                    (audit._context_exprs())[7])
+                || (audit._context_exprs())[8:10]
             );
         end if;
         execute audit._capture_sql(tbl, 'SNAPSHOT', v_cfg, audit._context_exprs());
