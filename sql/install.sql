@@ -16,6 +16,7 @@ begin;
 \ir functions/_key_expr.sql
 \ir functions/_parse_context.sql
 \ir functions/_context_exprs.sql
+\ir functions/_check_actor_type.sql
 \ir functions/_row_laterals.sql
 \ir functions/_capture_sql.sql
 \ir functions/_capture_function.sql

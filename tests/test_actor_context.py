@@ -161,6 +161,23 @@ def test_unknown_actor_type_makes_the_write_fail(connect, db, posts):
         assert log_rows(db) == before, stmt
 
 
+def test_unknown_actor_type_makes_enable_fail(connect, db):
+    # enable writes SNAPSHOT rows in the caller's context: an unknown type fails as in capture.
+    db.execute("CREATE TABLE drafts (id int PRIMARY KEY, title text)")
+    db.execute("INSERT INTO drafts VALUES (1, 'keep')")
+    conn = connect(autocommit=False)
+    conn.execute("SET LOCAL app.actor_type = 'pirate'")
+    with raises_sqlstate("22023", r"app\.actor_type", "pirate"):
+        conn.execute("SELECT audit.enable('drafts')")
+    conn.rollback()
+    assert db.execute("SELECT count(*) FROM audit.tables WHERE table_name = 'drafts'::regclass").fetchone()[0] == 0
+    assert log_rows(db, "drafts") == []
+    conn.execute("SET LOCAL app.actor_type = 'system'")
+    conn.execute("SELECT audit.enable('drafts')")
+    conn.commit()
+    assert log_rows(db, "drafts", fields=CONTEXT_FIELDS) == [ctx(actor_type="system")]
+
+
 def test_context_json_object_is_stored(tx, posts):
     assert write_in_tx(tx, "SET LOCAL app.audit_context = '{\"request_id\": \"r-1\", \"ip\": [1, 2]}'") == [
         ctx(context={"request_id": "r-1", "ip": [1, 2]})]

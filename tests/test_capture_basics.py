@@ -195,6 +195,18 @@ def test_record_id_of_a_one_column_key_is_its_canonical_text(db):
             f"{key_type} {literal}")
 
 
+def test_a_composite_value_with_a_null_field_counts_as_not_null(db):
+    # ROW(1, NULL) IS NOT NULL is false in SQL, but the value is there: changed_fields names it.
+    db.execute("CREATE TYPE pair AS (a int, b int)")
+    db.execute("CREATE TABLE pairs (id int PRIMARY KEY, p pair, q pair)")
+    db.execute("INSERT INTO pairs VALUES (1, ROW(1, NULL), NULL)")
+    db.execute("SELECT audit.enable('pairs')")
+    db.execute("INSERT INTO pairs VALUES (2, ROW(NULL, NULL), ROW(2, 3))")
+    db.execute("DELETE FROM pairs WHERE id = 1")
+    assert [(e["action"], e["record_id"], e["changed_fields"]) for e in log_rows(db, "pairs")] == [
+        ("SNAPSHOT", "1", ["id", "p"]), ("INSERT", "2", ["id", "p", "q"]), ("DELETE", "1", ["id", "p"])]
+
+
 def test_record_id_of_a_composite_key_is_canonical_jsonb_text(db):
     db.execute("CREATE TABLE memberships (tenant text, id int, since date, role text,"
                " PRIMARY KEY (tenant, id))")

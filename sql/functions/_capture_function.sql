@@ -41,10 +41,7 @@ declare
 begin
     if v_type is not null then
         if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
-            raise exception using
-                errcode = '22023',
-                message = pg_catalog.format('audit: app.actor_type %%L is not a known actor type', v_type),
-                hint = 'Known types are the rows of audit.actor_types; add your own there.';
+            perform audit._check_actor_type(v_type);
         end if;
     end if;
     v_type := %12$s;

@@ -63,15 +63,26 @@ begin
         v_json := 'pg_catalog.to_jsonb(j.*)';
         -- The non-null columns, sorted. A row without NULLs (the common case) takes the constant
         -- list of all columns, which costs less than building and filtering an array per row.
+        -- (IS NOT NULL of a composite value is false when one of its fields is NULL: num_nulls
+        -- asks whether the value itself is NULL.)
         select format('case when %s then %L::text[] else pg_catalog.array_remove(array[%s]::text[], null) end',
-            pg_catalog.string_agg(format('%s is not null', v.val), ' and ' order by c.pos),
+            pg_catalog.string_agg(v.nonnull, ' and ' order by c.pos),
             pg_catalog.array_agg(c.name order by c.name collate "C"),
-            pg_catalog.string_agg(format('case when %s is not null then %L end', v.val, c.name),
+            pg_catalog.string_agg(format('case when %s then %L end', v.nonnull, c.name),
                 ', ' order by c.name collate "C"))
         into v_nonnull
         from audit._columns(p_relid) as c
         cross join lateral (
             select case when c.is_virtual then 'v.v' || c.pos else format('x.%I', c.name) end as val
+        ) as w
+        cross join lateral (
+            select case
+                when exists (
+                    select from pg_catalog.pg_type as t
+                    where t.oid = pg_catalog.to_regtype(c.cast_type) and t.typtype = 'c'
+                ) then format('pg_catalog.num_nulls(%s) operator(pg_catalog.=) 0', w.val)
+                else format('%s is not null', w.val)
+            end as nonnull
         ) as v;
         v_source := case p_op
             when 'INSERT' then 'audit_new as x'

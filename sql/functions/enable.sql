@@ -42,6 +42,9 @@ begin
                 v_class.relkind);
     end if;
 
+    -- SNAPSHOT rows (and the DELETE rows of records gone while auditing was off) carry the
+    -- application's context like captured rows: an unknown actor type fails here as it does there.
+    perform audit._check_actor_type(nullif(pg_catalog.current_setting('app.actor_type', true), ''));
     v_schema := (select n.nspname::text from pg_catalog.pg_namespace as n where n.oid = v_class.relnamespace);
     ignore_columns := coalesce(ignore_columns, '{}');
     redact_columns := coalesce(redact_columns, '{}');
