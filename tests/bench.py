@@ -365,7 +365,7 @@ class Bench:
             "select avg(pg_column_size(u.*)) from users_plain as u")), 1)
         self.info["row_jsonb_bytes_avg"] = round(float(self.scalar(
             "select avg(pg_column_size(to_jsonb(u))) from users_plain as u")), 1)
-        log(f"setup: package {self.info['package_version']} installed, 5 tables of {ROWS:,} rows, "
+        log(f"setup: package {self.info['package_version']} installed, 4 tables of {ROWS:,} rows, "
             f"enable+snapshot {self.info['enable_snapshot_ms']:.0f} ms ({self.info['setup_s']} s)")
 
     def settings(self) -> dict:
