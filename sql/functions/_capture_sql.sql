@@ -110,14 +110,10 @@ begin
     -- minus the unchanged keys: far fewer expressions to set up, which is what a one-row statement
     -- pays for (the set-up is per statement, and the work is per row).
     select
-        pg_catalog.string_agg(format('%s as o%s', audit._carrier('x', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end), c.pos),
-            ', ' order by c.pos),
-        pg_catalog.string_agg(format('%s as n%s', audit._carrier('y', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end), c.pos),
-            ', ' order by c.pos),
-        pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as o%s',
-            audit._carrier('x', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end), c.pos), ', ' order by c.pos),
-        pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as n%s',
-            audit._carrier('y', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end), c.pos), ', ' order by c.pos),
+        pg_catalog.string_agg(format('%s as o%s', r.old_carrier, c.pos), ', ' order by c.pos),
+        pg_catalog.string_agg(format('%s as n%s', r.new_carrier, c.pos), ', ' order by c.pos),
+        pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as o%s', r.old_carrier, c.pos), ', ' order by c.pos),
+        pg_catalog.string_agg(format('pg_catalog.array_agg(%s) as n%s', r.new_carrier, c.pos), ', ' order by c.pos),
         pg_catalog.string_agg(format(
             'pg_catalog.unnest(a.o%1$s) as o%1$s, pg_catalog.unnest(b.n%1$s) as n%1$s', c.pos
         ), ', ' order by c.pos),
@@ -147,7 +143,12 @@ begin
             filter (where not c.name = any(p_cfg.ignore_columns)), 'false')
     into v_old_cols, v_new_cols, v_old_aggs, v_new_aggs, v_unnest, v_pairs, v_changed, v_oldv, v_oldv_one,
         v_filter
-    from audit._columns(p_relid) as c;
+    from audit._columns(p_relid) as c
+    cross join lateral (
+        select
+            audit._carrier('x', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end) as old_carrier,
+            audit._carrier('y', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end) as new_carrier
+    ) as r;
 
     -- Rows are paired by their position in the transition tables. The one-row and array paths run
     -- only when both tables hold the same number of rows; the join of large statements marks each

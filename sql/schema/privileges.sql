@@ -21,6 +21,7 @@ grant execute on function audit._columns(oid) to public;
 grant execute on function audit._state_at(audit.config, text, timestamptz) to public;
 grant execute on function audit._table_of_rowtype(regtype, text) to public;
 grant execute on function audit._parse_context(text) to public;
+grant execute on function audit._check_actor_type(text, text) to public;
 grant select on audit.actor_types to public;
 grant execute on function audit._populate(anyelement, jsonb) to public;
 grant execute on function audit._fits(anyelement, text, jsonb) to public;
