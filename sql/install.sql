@@ -8,21 +8,34 @@ set client_min_messages = warning;
 begin;
 
 \ir schema/logs.sql
+\ir schema/config.sql
 \ir schema/drop_internal.sql
 
+\ir functions/_type_is_trusted.sql
+\ir functions/_text_expr.sql
+\ir functions/_json_expr.sql
+\ir functions/_pinned_settings.sql
 \ir functions/_columns.sql
+\ir functions/_relation_of.sql
 \ir functions/_shape_matches.sql
+\ir functions/_capture_name.sql
 \ir functions/_fail.sql
 \ir functions/_key_expr.sql
 \ir functions/_parse_context.sql
 \ir functions/_context_exprs.sql
 \ir functions/_check_actor_type.sql
 \ir functions/_row_laterals.sql
+\ir functions/_check_config_columns.sql
+\ir functions/_check_virtual_columns.sql
+\ir functions/_never_runs.sql
 \ir functions/_capture_sql.sql
 \ir functions/_capture_function.sql
 \ir functions/_drop_capture.sql
-\ir functions/_partition_guard.sql
 \ir functions/_relations.sql
+\ir functions/_config_for.sql
+\ir functions/_check_truncate.sql
+\ir functions/_guard_refuses.sql
+\ir functions/_partition_guard.sql
 \ir functions/_check_columns.sql
 \ir functions/enable.sql
 \ir functions/disable.sql

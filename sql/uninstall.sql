@@ -78,6 +78,15 @@ begin
     if v_tables is not null then
         execute 'drop table ' || v_tables;
     end if;
+    -- Sequences of the package's own (not the log's identity, which goes with the log).
+    for v_obj in
+        select c.oid::regclass as rel from pg_catalog.pg_class as c
+        where c.relnamespace = v_schema and c.relkind = 'S'
+            and not exists (select from pg_catalog.pg_depend as d
+                where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype in ('e', 'a', 'i'))
+    loop
+        execute pg_catalog.format('drop sequence %s', v_obj.rel);
+    end loop;
     for v_obj in
         select y.oid::regtype as typ from pg_catalog.pg_type as y
         where y.typnamespace = v_schema and y.typtype in ('c', 'e', 'd', 'r') and y.typelem = 0

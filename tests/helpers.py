@@ -88,7 +88,9 @@ def triggers_on(conn, table: str) -> list[str]:
         " ORDER BY tgname", [table]).fetchall()]
 
 
-AUDIT_TRIGGERS = ["audit_trail_delete", "audit_trail_insert", "audit_trail_truncate", "audit_trail_update"]
+AUDIT_TRIGGERS = [
+    "audit_trail_delete", "audit_trail_insert", "audit_trail_no_parent", "audit_trail_truncate", "audit_trail_update",
+]
 
 
 def footprint(conn) -> dict:

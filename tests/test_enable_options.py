@@ -286,7 +286,7 @@ def test_key_columns_for_a_table_without_primary_key(db):
 
 
 def test_composite_key_columns(db):
-    db.execute("CREATE TABLE stock (shop int NOT NULL, sku text NOT NULL, qty int)")
+    db.execute("CREATE TABLE stock (shop int NOT NULL, sku text NOT NULL, qty int, UNIQUE (sku, shop))")
     db.execute("SELECT audit.enable('stock', key_columns => '{shop,sku}')")
     db.execute("INSERT INTO stock VALUES (7, 'ab-1', 3)")
     assert [e["record_id"] for e in log_rows(db)] == ['{"sku": "ab-1", "shop": 7}']

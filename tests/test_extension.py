@@ -91,7 +91,7 @@ def test_capture_functions_made_by_enable_stay_outside_the_extension(ext_db):
     members = extension_members(conn)
     generated = [r[0] for r in conn.execute(
         "select pg_catalog.pg_describe_object('pg_catalog.pg_proc'::regclass, p.oid, 0) from pg_catalog.pg_proc as p"
-        " where p.pronamespace = 'audit'::regnamespace and p.proname ~ '^[a-z]+_[0-9]+$'")]
+        " where p.pronamespace = 'audit'::regnamespace and p.proname ~ '^(capture|guard)_n?[0-9]+$'")]
     assert generated, "audit.enable made no capture function"
     assert not set(generated) & members
     conn.execute("select audit.disable('public.accounts')")

@@ -76,16 +76,31 @@ def test_row_moving_between_partitions_is_one_update(db, accounts):
             changed=["id", "name"])]
 
 
-def test_row_moving_partitions_by_a_non_key_column(db):
+def test_key_columns_of_a_partitioned_table_must_be_unique_so_include_the_partition_key(db):
+    # A unique index of a partitioned table includes its partition key: key_columns without it could
+    # name two rows of different partitions, which would be logged as one record.
     db.execute("CREATE TABLE tasks (id int NOT NULL, state text NOT NULL, title text) PARTITION BY LIST (state)")
     db.execute("CREATE TABLE tasks_open PARTITION OF tasks FOR VALUES IN ('open')")
     db.execute("CREATE TABLE tasks_done PARTITION OF tasks FOR VALUES IN ('done')")
+    db.execute("INSERT INTO tasks VALUES (1, 'open', 'a'), (1, 'done', 'b')")
+    with raises_sqlstate("22023", "key_columns", "tasks", "not unique"):
+        db.execute("SELECT audit.enable('tasks', key_columns => '{id}', snapshot => false)")
+    assert db.execute("SELECT count(*) FROM audit.config").fetchone()[0] == 0
+
+
+def test_row_moving_partitions_is_one_record_s_key_change(db):
+    db.execute("CREATE TABLE tasks (id int NOT NULL, state text NOT NULL, title text, PRIMARY KEY (id, state))"
+               " PARTITION BY LIST (state)")
+    db.execute("CREATE TABLE tasks_open PARTITION OF tasks FOR VALUES IN ('open')")
+    db.execute("CREATE TABLE tasks_done PARTITION OF tasks FOR VALUES IN ('done')")
     db.execute("INSERT INTO tasks VALUES (1, 'open', 'a'), (2, 'open', 'b'), (3, 'done', 'c')")
-    db.execute("SELECT audit.enable('tasks', key_columns => '{id}', snapshot => false)")
+    db.execute("SELECT audit.enable('tasks', snapshot => false)")
     db.execute("UPDATE tasks SET state = CASE state WHEN 'open' THEN 'done' ELSE 'open' END")
-    assert sorted(log_rows(db), key=lambda e: e["record_id"]) == [
-        row("UPDATE", str(i), old={"state": s0}, new={"id": i, "state": s1, "title": t}, changed=["state"])
-        for i, s0, s1, t in [(1, "open", "done", "a"), (2, "open", "done", "b"), (3, "done", "open", "c")]]
+    key = lambda i, s: '{"id": %d, "state": "%s"}' % (i, s)  # noqa: E731
+    assert sorted((e["action"], e["old_record_id"], e["record_id"], e["old_values"]) for e in log_rows(
+        db, fields=("action", "old_record_id", "record_id", "old_values"))) == sorted(
+        ("UPDATE", key(i, s0), key(i, s1), {"state": s0})
+        for i, s0, s1 in [(1, "open", "done"), (2, "open", "done"), (3, "done", "open")])
 
 
 def test_truncate_of_the_parent_logs_every_row_once(db, measurements):

@@ -40,11 +40,11 @@ begin
         pg_catalog.array_to_string(p_ctx, ', '), p_cfg.log_schema, p_cfg.log_table
     );
     -- Redacted columns overwrite the row's jsonb: '[redacted]', or null for a NULL value. They must
-    -- still exist: rather than store a renamed secret in clear, capture fails until audit.enable.
-    perform audit._check_columns(p_relid, 'redact_columns (run audit.enable again after renaming)',
-        p_cfg.redact_columns);
-    perform audit._check_columns(p_relid, 'key_columns (run audit.enable again after renaming)',
-        p_cfg.key_columns);
+    -- still be the columns audit.enable saw: rather than store a renamed secret in clear, or log
+    -- records under another column's values, capture fails until audit.enable runs again.
+    perform audit._check_config_columns(p_cfg);
+    -- Nor does capture evaluate an expression that another role can define.
+    perform audit._check_virtual_columns(p_relid);
     if p_op = 'ABSENT' then
         return v_head || format(
             't.record_id, null, ''DELETE'', t.state, null, '
@@ -77,7 +77,7 @@ begin
         ) as w
         cross join lateral (
             select case
-                when exists (
+                when not c.trusted or exists (
                     select from pg_catalog.pg_type as t
                     where t.oid = pg_catalog.to_regtype(c.cast_type) and t.typtype = 'c'
                 ) then format('pg_catalog.num_nulls(%s) operator(pg_catalog.=) 0', w.val)
@@ -118,7 +118,11 @@ begin
             'pg_catalog.unnest(a.o%1$s) as o%1$s, pg_catalog.unnest(b.n%1$s) as n%1$s', c.pos
         ), ', ' order by c.pos),
         pg_catalog.string_agg(format('o%1$s, n%1$s, %2$s as d%1$s', c.pos, audit._distinct_expr(
-            'o' || c.pos, 'n' || c.pos, case when c.is_virtual then 'text'::regtype else c.typid end
+            'o' || c.pos, 'n' || c.pos, case
+                when not c.trusted then 'pg_catalog.jsonb'::regtype
+                when c.is_virtual then 'text'::regtype
+                else c.typid
+            end
         )), ', ' order by c.pos),
         format('pg_catalog.array_remove(array[%s]::text[], null)', pg_catalog.string_agg(format(
             'case when d%s then %L end', c.pos, c.name
@@ -177,12 +181,12 @@ begin
         case when p_op = 'UPDATE_LARGE'
             then format('case when d.op is null or d.np is null then audit._fail(''XX000'', %L) else %s end',
                 format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
-                audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s'))
-            else audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s')
+                audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s', true))
+            else audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s', true)
         end,
-        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o%2$s::%3$s'),
-        audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s'),
-        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o%2$s::%3$s'),
+        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o%2$s::%3$s', true),
+        audit._record_id_expr(p_relid, p_cfg.key_columns, 'n%2$s::%3$s', true),
+        audit._record_id_expr(p_relid, p_cfg.key_columns, 'o%2$s::%3$s', true),
         case when p_op = 'UPDATE_ONE' then v_oldv_one else v_oldv end,
         v_changed,
         case p_op when 'UPDATE_ONE' then 'oj, ' when 'UPDATE_LARGE' then 'op, np, ' else '' end,

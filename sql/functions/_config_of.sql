@@ -22,7 +22,12 @@ begin
             message = format('%s: permission denied for table audit.logs', p_caller),
             hint = 'Reading the audit trail needs GRANT SELECT ON audit.logs.';
     end if;
-    select c.* into v from audit.config as c where c.relid = p_tbl;
+    -- A row whose table was dropped may name a new table that took the old oid: an audited table
+    -- carries its capture triggers (a disabled one may not), so a table without them is not it.
+    select c.* into v from audit.config as c
+    where c.relid = p_tbl and (not c.enabled or exists (
+        select from pg_catalog.pg_trigger as t where t.tgrelid = p_tbl and t.tgname = 'audit_trail_insert'
+    ));
     if not found then
         raise exception using
             errcode = '55000',

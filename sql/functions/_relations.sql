@@ -1,11 +1,14 @@
--- The relations that carry capture triggers for audited table p_relid: the table itself, or a
--- partitioned table and every partition below it.
+-- The relations that carry capture triggers for audited table p_relid: the table itself, every
+-- partition below a partitioned table, and every inheritance child (at any depth).
 create or replace function audit._relations(p_relid oid)
 returns setof oid
 language sql stable
 set search_path = pg_catalog, pg_temp
 as $$
-    select t.relid::oid from pg_catalog.pg_partition_tree(p_relid) as t
-    union
-    select p_relid
+    with recursive down (relid) as (
+        select p_relid
+        union
+        select i.inhrelid from down as d inner join pg_catalog.pg_inherits as i on i.inhparent = d.relid
+    )
+    select d.relid from down as d
 $$;

@@ -1,4 +1,5 @@
--- The shape of relation p_relid: its live columns as name:type:modifier, in order. Capture code
+-- The shape of relation p_relid: its live columns as name:type, in order, with types by name (not
+-- oid), so that a restored database has the shape its restored capture code expects. Capture code
 -- is generated for one shape and checks, before it runs, that the relation still has it.
 create or replace function audit._shape(p_relid oid)
 returns text[]
@@ -6,20 +7,21 @@ language sql stable
 set search_path = pg_catalog, pg_temp
 as $$
     select coalesce(pg_catalog.array_agg(
-        a.attname::text || ':' || a.atttypid::text || ':' || a.atttypmod::text order by a.attnum
+        a.attname::text || ':' || pg_catalog.format_type(a.atttypid, a.atttypmod) order by a.attnum
     ), '{}')
     from pg_catalog.pg_attribute as a
     where a.attrelid = p_relid and a.attnum > 0 and not a.attisdropped
 $$;
 
--- Whether relation p_relid still has the shape its capture code was generated for. Declared
+-- Whether the relation whose capture function is audit.<p_fn> still has the shape that function
+-- was generated for, and still carries no parent that would write it without its triggers. Declared
 -- immutable on purpose: capture calls it with constant arguments in a query that also reads the
--- relation, so the planner folds it into the cached plan once, and PostgreSQL plans that query
--- again whenever the relation's definition changes (ALTER TABLE).
-create or replace function audit._shape_matches(p_relid oid, p_shape text[])
+-- relation's transition table, so the planner folds it into the cached plan once, and PostgreSQL
+-- plans that query again whenever the relation's definition changes (ALTER TABLE).
+create or replace function audit._shape_matches(p_fn text, p_shape text[])
 returns boolean
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$
-    select audit._shape(p_relid) = p_shape
+    select coalesce((select audit._shape(r.relid) = p_shape from audit._relation_of(p_fn) as r (relid)), false)
 $$;

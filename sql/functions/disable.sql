@@ -1,5 +1,7 @@
 -- Switches auditing off for a table: drops its capture triggers and functions. Its history stays in
 -- audit.logs and can still be read; audit.enable switches it on again (with a new snapshot).
+-- A caller that does not own the table (a package owner with SELECT and TRIGGER on it) cannot drop
+-- triggers: their functions then do nothing, and a notice says so.
 create or replace function audit.disable(tbl regclass)
 returns void
 language plpgsql
@@ -7,16 +9,24 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_rel oid;
+    v_kept text [] := '{}';
 begin
+    if tbl is null then
+        raise exception using errcode = '22004', message = 'audit.disable: tbl must not be NULL';
+    end if;
     if not exists (select from audit.config as c where c.relid = tbl and c.enabled) then
         raise exception using errcode = '55000', message = format('audit: table %s is not audited', tbl);
     end if;
     for v_rel in select audit._relations(tbl) loop
-        perform audit._drop_capture(v_rel);
+        if not audit._drop_capture(v_rel) then
+            v_kept := v_kept || v_rel::regclass::text;
+        end if;
     end loop;
-    if (select c.relkind from pg_catalog.pg_class as c where c.oid = tbl) = 'p' then
-        execute format('drop trigger if exists audit_trail_partition_guard on %s', tbl);
-        execute format('drop function if exists audit.%I()', format('guard_%s', tbl::oid));
+    if pg_catalog.cardinality(v_kept) > 0 then
+        raise notice using
+            message = format('audit: the audit_trail_* triggers of %s stay in place and do nothing',
+                pg_catalog.array_to_string(v_kept, ', ')),
+            hint = 'Dropping a trigger needs the table''s owner; audit.enable uses them again.';
     end if;
     update audit.config set enabled = false, changed_at = pg_catalog.clock_timestamp() where relid = tbl;
 end

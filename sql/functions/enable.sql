@@ -11,7 +11,9 @@ create or replace function audit.enable(
 )
 returns void
 language plpgsql
-set search_path = pg_catalog, pg_temp
+set search_path = pg_catalog, pg_temp set extra_float_digits = 1 set bytea_output = hex
+set intervalstyle = postgres set datestyle = 'ISO, YMD' set timezone = 'UTC'
+set array_nulls = on set lc_monetary = 'C' set row_security = off
 as $$
 declare
     v_class pg_catalog.pg_class;
@@ -22,6 +24,7 @@ declare
     v_nullable text;
     v_other text;
     v_schema text;
+    v_parent regclass;
     v_now timestamptz := pg_catalog.clock_timestamp();
 begin
     if tbl is null then
@@ -41,6 +44,33 @@ begin
             message = format('audit: %s is not a table (relkind %s); only tables can be audited', tbl,
                 v_class.relkind);
     end if;
+    if v_class.relnamespace = 'audit'::regnamespace then
+        raise exception using
+            errcode = '42809',
+            message = format('audit: %s belongs to the audit trail itself and cannot be audited', tbl),
+            hint = 'Auditing audit.logs would log its own log rows, without end.';
+    end if;
+    if v_class.relpersistence = 't' then
+        raise exception using
+            errcode = '42809',
+            message = format('audit: %s is a temporary table; only permanent tables can be audited', tbl),
+            hint = 'A temporary table and its rows vanish with the session; their history would outlive them.';
+    end if;
+    select i.inhparent::regclass into v_parent from pg_catalog.pg_inherits as i where i.inhrelid = tbl limit 1;
+    if found and not exists (select from audit.config as c where c.relid = v_parent and c.enabled) then
+        raise exception using
+            errcode = '42809',
+            message = format('audit: %s is an inheritance child of %s; audit the parent, which covers its '
+                'children', tbl, v_parent),
+            hint = 'Writes through the parent reach the child without the child''s statement triggers.';
+    elsif found then
+        raise exception using
+            errcode = '42809',
+            message = format('audit: %s is an inheritance child of audited table %s, which covers it already',
+                tbl, v_parent),
+            hint = format('Run SELECT audit.enable(%L) to bring a new child under its capture.', v_parent::text);
+    end if;
+    perform audit._check_virtual_columns(tbl);
 
     -- SNAPSHOT rows (and the DELETE rows of records gone while auditing was off) carry the
     -- application's context like captured rows: an unknown actor type fails here as it does there.
@@ -71,6 +101,23 @@ begin
             raise exception using errcode = '22023', message = format(
                 'audit: key column %s of table %s must be NOT NULL', quote_ident(v_nullable), tbl),
                 hint = 'A key identifies a record in the log; a NULL key cannot.';
+        end if;
+        -- Two rows with the same key would merge into one record: the key must be unique.
+        if not exists (
+            select from pg_catalog.pg_index as i
+            where i.indrelid = tbl and i.indisunique and i.indpred is null and i.indexprs is null
+                and i.indnkeyatts = pg_catalog.cardinality(key_columns)
+                and (
+                    select pg_catalog.array_agg(a.attname::text order by a.attname)
+                    from pg_catalog.unnest(i.indkey[0:i.indnkeyatts - 1]) as k (attnum)
+                    inner join pg_catalog.pg_attribute as a on a.attrelid = tbl and a.attnum = k.attnum
+                ) = (select pg_catalog.array_agg(k order by k) from pg_catalog.unnest(key_columns) as k)
+        ) then
+            raise exception using errcode = '22023', message = format(
+                'audit: key_columns %s of table %s are not unique: no unique index or constraint covers '
+                'exactly these columns', key_columns, tbl),
+                hint = 'Two rows with the same key would be logged as one record. Add a UNIQUE constraint '
+                    'on them first.';
         end if;
         v_key := key_columns;
     else
@@ -105,10 +152,17 @@ begin
     end if;
     -- No writes while the snapshot is taken and the triggers change.
     execute format('lock table %s in share row exclusive mode', tbl);
+    if snapshot and pg_catalog.row_security_active(tbl) then
+        raise exception using
+            errcode = '42501',
+            message = format('audit: row-level security would hide rows of %s from its snapshot', tbl),
+            hint = 'Enable it as the table''s owner (without FORCE ROW LEVEL SECURITY) or as a role with '
+                'BYPASSRLS, or with snapshot => false.';
+    end if;
 
     select c.* into v_old from audit.config as c where c.relid = tbl;
     if not found then
-        select format('%s (oid %s)', c.log_schema || '.' || c.log_table, c.relid) into v_other
+        select format('%s (now %s)', c.log_schema || '.' || c.log_table, c.relid) into v_other
         from audit.config as c
         where c.log_schema = v_schema
             and c.log_table = v_class.relname::text
@@ -123,13 +177,17 @@ begin
 
     insert into audit.config as c (
         relid, log_schema, log_table, key_columns, ignore_columns, redact_columns, snapshot,
-        require_actor, columns, enabled_at, first_enabled_at, changed_at
+        require_actor, columns, column_attnums, enabled_at, first_enabled_at, changed_at
     ) values (
         tbl,
         coalesce(v_old.log_schema, v_schema),
         coalesce(v_old.log_table, v_class.relname::text),
         v_key, ignore_columns, redact_columns, snapshot, require_actor,
-        (select pg_catalog.array_agg(x.name) from audit._columns(tbl) as x),
+        (select pg_catalog.array_agg(x.name order by x.pos) from audit._columns(tbl) as x),
+        (
+            select pg_catalog.array_agg(a.attnum order by a.attnum) from pg_catalog.pg_attribute as a
+            where a.attrelid = tbl and a.attnum > 0 and not a.attisdropped
+        ),
         v_now, v_now, v_now
     )
     on conflict (relid) do update set
@@ -139,6 +197,7 @@ begin
         snapshot = excluded.snapshot,
         require_actor = excluded.require_actor,
         columns = excluded.columns,
+        column_attnums = excluded.column_attnums,
         enabled = true,
         enabled_at = case when c.enabled then c.enabled_at else v_now end,
         changed_at = v_now

@@ -102,24 +102,6 @@ begin
 end
 $$;
 
--- One row per table that is or was audited. relid is the table's oid; log_schema and
--- log_table are the names its log rows carry (fixed at the first enable, kept across renames).
-create table if not exists audit.config (
-    relid oid primary key,
-    log_schema text not null,
-    log_table text not null,
-    key_columns text[] not null,
-    ignore_columns text[] not null default '{}',
-    redact_columns text[] not null default '{}',
-    snapshot boolean not null default true,
-    require_actor boolean not null default false,
-    enabled boolean not null default true,
-    enabled_at timestamptz not null default clock_timestamp(),
-    first_enabled_at timestamptz not null default clock_timestamp(),
-    changed_at timestamptz not null default clock_timestamp(),
-    columns text[] not null default '{}'
-);
-
 -- Installed version, for upgrades in place.
 create table if not exists audit.meta (
     key text primary key,

@@ -14,4 +14,6 @@ select
     (c.columns is distinct from (select pg_catalog.array_agg(x.name) from audit._columns(c.relid) as x))
         as columns_changed
 from audit.config as c
-where c.enabled and exists (select from pg_catalog.pg_class as r where r.oid = c.relid);
+where c.enabled and exists (
+    select from pg_catalog.pg_trigger as t where t.tgrelid = c.relid and t.tgname = 'audit_trail_insert'
+);
