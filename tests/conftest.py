@@ -13,7 +13,10 @@ the reason: install.sql does not upgrade an extension (ALTER EXTENSION does).
 
 Fixtures:
     pg                   Server (session)
-    roles                names of the test roles (session): .owner .writer .reader .admin
+    roles                names of the test roles (session): .owner .writer .reader .table_owner .admin
+    separated            the four roles apart in fresh_db: package owner (audit_owner, installed the
+                         package), table owner (app_table_owner, owns schema app and its tables),
+                         application (app_writer, DML only), analyst (app_reader, SELECT on the log)
     install_sql          Path of the install script ($AUDIT_INSTALL_SQL or sql/install.sql)
     run_install          run_install(dsn, path=None) -> CompletedProcess; raises PsqlError
     fresh_db             Database cloned from audit_tpl (package installed)
@@ -48,6 +51,7 @@ from pgserver import REPO_ROOT, PgServerError, PsqlError, Server, install_sql_pa
 OWNER = "audit_owner"
 WRITER = "app_writer"
 READER = "app_reader"
+TABLE_OWNER = "app_table_owner"
 TEMPLATE_DB = "audit_tpl"
 EXTENSION = "audit_trail"
 INSTALL_ROUTES = ("psql", "extension")
@@ -124,7 +128,7 @@ def pg() -> Server:
 def roles(pg: Server) -> SimpleNamespace:
     """Create the test roles if missing (a DSN-provided server may have them already)."""
     with pg.connect() as conn:
-        for role in (OWNER, WRITER, READER):
+        for role in (OWNER, WRITER, READER, TABLE_OWNER):
             conn.execute(sql.SQL(
                 "DO $$ BEGIN"
                 " IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {name}) THEN"
@@ -137,7 +141,7 @@ def roles(pg: Server) -> SimpleNamespace:
         if not conn.execute("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user").fetchone()[0]:
             # A CREATEROLE admin must be a member of the owner to create databases it owns.
             conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(OWNER)))
-    return SimpleNamespace(owner=OWNER, writer=WRITER, reader=READER, admin=pg.admin_user)
+    return SimpleNamespace(owner=OWNER, writer=WRITER, reader=READER, table_owner=TABLE_OWNER, admin=pg.admin_user)
 
 
 @pytest.fixture(scope="session")
@@ -293,3 +297,28 @@ def make_empty_db(pg: Server, roles):
     yield make
     for db in made:
         _drop_database(pg, db)
+
+
+@pytest.fixture
+def separated(fresh_db: Database, roles) -> SimpleNamespace:
+    """The roles of a careful site, each apart: the package owner (who installed the package and
+    runs audit.enable), a table owner (who owns schema ``app`` and creates tables in it, granting
+    the package owner SELECT and TRIGGER), the application (DML only) and an analyst (who may read
+    the log). Connections: .pkg, .owner, .app, .analyst; .grant(table) grants a new table of the
+    table owner's to the package owner and the application."""
+    admin = fresh_db.connect(None)
+    admin.execute(sql.SQL("CREATE SCHEMA app AUTHORIZATION {}").format(sql.Identifier(TABLE_OWNER)))
+    admin.execute(sql.SQL("GRANT USAGE ON SCHEMA app TO {}, {}, {}").format(
+        sql.Identifier(OWNER), sql.Identifier(WRITER), sql.Identifier(READER)))
+    admin.execute(sql.SQL("GRANT SELECT ON audit.logs TO {}").format(sql.Identifier(READER)))
+    owner = fresh_db.connect(TABLE_OWNER)
+    owner.execute("SET search_path = app, public")
+
+    def grant(table: str) -> None:
+        owner.execute(sql.SQL("GRANT SELECT, TRIGGER ON {} TO {}").format(sql.SQL(table), sql.Identifier(OWNER)))
+        owner.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON {} TO {}").format(
+            sql.SQL(table), sql.Identifier(WRITER)))
+
+    return SimpleNamespace(pkg=fresh_db.connect(OWNER), owner=owner, app=fresh_db.connect(WRITER),
+                           analyst=fresh_db.connect(READER), admin=admin, grant=grant, roles=roles,
+                           database=fresh_db)

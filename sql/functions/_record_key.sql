@@ -1,10 +1,13 @@
 -- The record_id under which a key value is logged for table p_cfg. p_id is the key value as
 -- text, or for a composite key the text of a jsonb object of the key columns. Raises 22023 for a
 -- key of the wrong shape and 22P02 for a value that is not of the key column's type.
+-- Runs with capture's settings (audit._pinned_settings), so that a key reads as capture wrote it.
 create or replace function audit._record_key(p_cfg audit.config, p_id text, p_is_json boolean, p_caller text)
 returns text
 language plpgsql stable
-set search_path = pg_catalog, pg_temp
+set search_path = pg_catalog, pg_temp set extra_float_digits = 1 set bytea_output = hex
+set intervalstyle = postgres set datestyle = 'ISO, YMD' set timezone = 'UTC'
+set array_nulls = on set lc_monetary = 'C' set row_security = off
 as $$
 declare
     v_json jsonb;

@@ -150,8 +150,20 @@ begin
             hint = 'In REPEATABLE READ or SERIALIZABLE the snapshot would show the table as it was when the '
                 'transaction started, not as it is once locked.';
     end if;
-    -- No writes while the snapshot is taken and the triggers change.
-    execute format('lock table %s in share row exclusive mode', tbl);
+    -- No writes while the snapshot is taken and the triggers change. LOCK TABLE in this mode needs
+    -- UPDATE, DELETE or TRUNCATE on the table; a package owner with only SELECT and TRIGGER on it
+    -- takes the same lock by creating a trigger that it needs anyway.
+    if pg_catalog.has_table_privilege(tbl, 'UPDATE, DELETE, TRUNCATE') then
+        execute format('lock table %s in share row exclusive mode', tbl);
+    elsif v_class.relkind = 'p' then
+        perform audit._partition_guard(tbl);
+    else
+        execute format(
+            'create or replace trigger audit_trail_no_parent after insert on %s '
+            'referencing new table as audit_no_parent for each row when (false) '
+            'execute function audit._never_runs()', tbl
+        );
+    end if;
     if snapshot and pg_catalog.row_security_active(tbl) then
         raise exception using
             errcode = '42501',

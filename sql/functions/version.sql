@@ -4,5 +4,5 @@ returns text
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$
-    select '0.2.0'::text
+    select '0.3.0'::text
 $$;
