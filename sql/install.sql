@@ -30,6 +30,7 @@ begin;
 \ir functions/set_migration.sql
 \ir functions/version.sql
 \ir functions/_config_of.sql
+\ir functions/_shown.sql
 \ir functions/_record_key.sql
 \ir functions/_table_of_rowtype.sql
 \ir functions/_same_record.sql

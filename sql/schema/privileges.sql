@@ -26,3 +26,4 @@ grant select on audit.actor_types to public;
 grant execute on function audit._populate(anyelement, jsonb) to public;
 grant execute on function audit._fits(anyelement, text, jsonb) to public;
 grant execute on function audit._same_record(jsonb, jsonb, text[]) to public;
+grant execute on function audit._shown(text) to public;
