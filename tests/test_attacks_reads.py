@@ -112,3 +112,30 @@ def test_a_huge_composite_key_value_of_the_wrong_type(db, memberships):
 def test_a_short_bad_key_is_shown_as_it_is(db, d):
     with expect_sqlstate("22P02", r"key abc is not a valid key of table (public\.)?d\b"):
         db.execute("SELECT * FROM audit.state_at('d', 'abc', clock_timestamp())")
+
+
+# --------------------------------------------------------------------------------------------
+# audit.diff given something that is not a row
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("before, after, which, kind", [
+    ("'[1]'", "'{}'", "before", "array"),
+    ("'{}'", "'[1]'", "after", "array"),
+    ("'1'", "'{}'", "before", "number"),
+    ("'{}'", "'\"x\"'", "after", "string"),
+    ("'true'", "'{}'", "before", "boolean"),
+    ("'null'", "'{}'", "before", "null"),
+])
+def test_diff_of_something_that_is_not_an_object(db, before, after, which, kind):
+    with expect_sqlstate("22023", r"audit\.diff", which, kind):
+        db.execute(f"SELECT audit.diff({before}::jsonb, {after}::jsonb)")
+
+
+def test_diff_still_treats_sql_null_as_an_empty_row(db):
+    assert db.execute("""SELECT audit.diff(NULL, '{"a": 1}')""").fetchone()[0] == {"a": {"old": None, "new": 1}}
+    assert db.execute("""SELECT audit.diff('{"a": 1}', NULL)""").fetchone()[0] == {"a": {"old": 1, "new": None}}
+    assert db.execute("SELECT audit.diff(NULL, NULL)").fetchone()[0] == {}
+    assert db.execute("""SELECT audit.diff('{"a": 1, "b": 2}', '{"a": 1.0, "b": 2}')""").fetchone()[0] == {
+        "a": {"old": 1, "new": 1.0}}
+    assert db.execute("""SELECT provolatile FROM pg_proc WHERE oid = 'audit.diff(jsonb, jsonb)'::regprocedure"""
+                      ).fetchone()[0] == "i"
