@@ -94,11 +94,14 @@ def query_of(conn, fn: str) -> str:
 
 
 def state_at_queries(conn, rid: str, ts: str, placeholders=False) -> list[str]:
-    """The two lookups of audit._state_at: the latest row at the key, the latest departure from it."""
-    values = {"p_cfg.log_table": "'target'", "p_cfg.log_schema": "'public'", "p_rid": f"'{rid}'", "p_ts": ts}
+    """The two lookups of audit._state_at: the latest row at the key, the latest departure from it
+    (its other queries run only under a deferred key's ambiguity)."""
+    values = {"p_cfg.log_table": "'target'", "p_cfg.log_schema": "'public'", "p_rid": f"'{rid}'", "p_ts": ts,
+              "v_upto": "9223372036854775807"}
     if placeholders:
-        values = {"p_cfg.log_table": "$1", "p_cfg.log_schema": "$2", "p_rid": "$3", "p_ts": "$4"}
-    bodies = [substitute(q, values) for q in queries_of(conn, "audit._state_at")]
+        values = {"p_cfg.log_table": "$1", "p_cfg.log_schema": "$2", "p_rid": "$3", "p_ts": "$4", "v_upto": "$5"}
+    bodies = [substitute(q, values) for q in queries_of(conn, "audit._state_at")
+              if re.search(r"\bp_ts\b", q) and "audit.logs" in q]
     assert len(bodies) == 2, bodies
     for body in bodies:
         assert not re.search(r"\bp_\w+", body), f"a parameter was not replaced: {body}"
@@ -114,18 +117,24 @@ def test_state_at_uses_the_record_index(db, big_log, rid):
 
 def test_state_at_generic_plan_uses_the_record_index(db, big_log):
     arrival, departure = state_at_queries(db, "", "", placeholders=True)
-    db.execute(f"PREPARE sa(text, text, text, timestamptz) AS {arrival}")
-    db.execute(f"PREPARE sd(text, text, text, timestamptz) AS {departure}")
+    db.execute(f"PREPARE sa(text, text, text, timestamptz, bigint) AS {arrival}")
+    db.execute(f"PREPARE sd(text, text, text, timestamptz, bigint) AS {departure}")
     db.execute("SET plan_cache_mode = force_generic_plan")
-    assert_indexed(explain(db, "EXECUTE sa('target', 'public', '42', now())"), "logs_record_idx", "generic arrival")
-    assert_indexed(explain(db, "EXECUTE sd('target', 'public', '42', now())"), "logs_old_record_idx",
+    big = 9223372036854775807
+    assert_indexed(explain(db, f"EXECUTE sa('target', 'public', '42', now(), {big})"), "logs_record_idx",
+                   "generic arrival")
+    assert_indexed(explain(db, f"EXECUTE sd('target', 'public', '42', now(), {big})"), "logs_old_record_idx",
                    "generic departure")
+
+
+# The config row that table_at passes on to audit._state_at for the keys it replays.
+CFG = "(select c from audit.config as c where c.relid = 'target'::regclass)"
 
 
 def test_table_at_reads_only_the_tables_log_rows(db, big_log):
     query = substitute(query_of(db, "audit.table_at"),
                        {"v_cfg.log_table": "'target'", "v_cfg.log_schema": "'public'", "ts": "now()",
-                        "v_cfg.ignore_columns": "'{}'::text[]"})
+                        "v_cfg.ignore_columns": "'{}'::text[]", "v_cfg": CFG})
     assert not re.search(r"\bv_\w+", query)
     plan = explain(db, query)
     assert_indexed(plan, what="table_at")
@@ -135,7 +144,7 @@ def test_table_at_reads_only_the_tables_log_rows(db, big_log):
 def test_table_at_generic_plan_reads_only_the_tables_log_rows(db, big_log):
     query = substitute(query_of(db, "audit.table_at"),
                        {"v_cfg.log_table": "$1", "v_cfg.log_schema": "$2", "ts": "$3",
-                        "v_cfg.ignore_columns": "'{}'::text[]"})
+                        "v_cfg.ignore_columns": "'{}'::text[]", "v_cfg": CFG})
     db.execute(f"PREPARE ta(text, text, timestamptz) AS {query}")
     db.execute("SET plan_cache_mode = force_generic_plan")
     assert_indexed(explain(db, "EXECUTE ta('target', 'public', now())"), what="generic table_at")
