@@ -53,12 +53,13 @@ begin
                 (select pg_catalog.jsonb_object_agg(k, '...') from pg_catalog.unnest(p_cfg.key_columns) as k));
     end if;
 
-    -- A key column given as JSON null names no record: an error, as a NULL key is.
-    select k into v_null
-    from pg_catalog.unnest(p_cfg.key_columns) as k
-    where pg_catalog.jsonb_typeof(v_json -> k) = 'null'
-    limit 1;
-    if v_null is not null then
+    -- A key column given as JSON null names no record: an error, as a NULL key is. (The query
+    -- that names the column runs only then.)
+    if pg_catalog.jsonb_path_exists(v_json, '$.* ? (@ == null)') then
+        select k into v_null
+        from pg_catalog.unnest(p_cfg.key_columns) as k
+        where pg_catalog.jsonb_typeof(v_json -> k) = 'null'
+        limit 1;
         raise exception using
             errcode = '22004',
             message = format('%s: key column %I of table %s must not be NULL (key %s)',

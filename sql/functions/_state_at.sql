@@ -16,13 +16,23 @@ declare
     v_departure audit.logs;
     v_prev_xid xid8;
 begin
-    select l.* into v_arrival
-    from audit.logs as l
-    where l.table_name = p_cfg.log_table and l.record_id = p_rid
-        and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts and l.id <= v_upto
-    order by l.id desc
-    limit 1;
-    if not found then
+    -- The hot path (no bound) keeps its own queries, so that their cached plans stay as simple.
+    if p_upto is null then
+        select l.* into v_arrival
+        from audit.logs as l
+        where l.table_name = p_cfg.log_table and l.record_id = p_rid
+            and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
+        order by l.id desc
+        limit 1;
+    else
+        select l.* into v_arrival
+        from audit.logs as l
+        where l.table_name = p_cfg.log_table and l.record_id = p_rid
+            and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts and l.id <= p_upto
+        order by l.id desc
+        limit 1;
+    end if;
+    if v_arrival.id is null then
         return;
     end if;
     if v_arrival.action in ('DELETE', 'TRUNCATE') then
@@ -39,16 +49,25 @@ begin
         end if;
         return;
     end if;
-    select l.* into v_departure
-    from audit.logs as l
-    where l.table_name = p_cfg.log_table and l.old_record_id = p_rid and l.record_id <> p_rid
-        and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts and l.id <= v_upto
-    order by l.id desc
-    limit 1;
+    if p_upto is null then
+        select l.* into v_departure
+        from audit.logs as l
+        where l.table_name = p_cfg.log_table and l.old_record_id = p_rid and l.record_id <> p_rid
+            and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts
+        order by l.id desc
+        limit 1;
+    else
+        select l.* into v_departure
+        from audit.logs as l
+        where l.table_name = p_cfg.log_table and l.old_record_id = p_rid and l.record_id <> p_rid
+            and l.schema_name = p_cfg.log_schema and l.created_at <= p_ts and l.id <= p_upto
+        order by l.id desc
+        limit 1;
+    end if;
     -- A later departure in another transaction empties the key. One in the same transaction (a
     -- deferred unique key, or key changes over several statements) may have moved the record
     -- that arrived or another one: the transaction is replayed.
-    if found and v_departure.created_at > v_arrival.created_at then
+    if v_departure.id is not null and v_departure.created_at > v_arrival.created_at then
         if v_departure.transaction_id = v_arrival.transaction_id then
             return query select * from audit._key_live(p_cfg, p_rid, p_ts, v_upto);
         end if;
