@@ -43,9 +43,11 @@ begin;
 \ir functions/set_migration.sql
 \ir functions/version.sql
 \ir functions/_config_of.sql
+\ir functions/_shown.sql
 \ir functions/_record_key.sql
 \ir functions/_table_of_rowtype.sql
 \ir functions/_same_record.sql
+\ir functions/_key_live.sql
 \ir functions/_state_at.sql
 \ir functions/state_at.sql
 \ir functions/table_at.sql

@@ -1,6 +1,7 @@
 -- The record_id under which a key value is logged for table p_cfg. p_id is the key value as
 -- text, or for a composite key the text of a jsonb object of the key columns. Raises 22023 for a
--- key of the wrong shape and 22P02 for a value that is not of the key column's type.
+-- key of the wrong shape, 22004 for a NULL key or key column, and 22P02 for a value that is not of
+-- the key column's type. Messages show the given value through audit._shown (never whole if huge).
 -- Runs with capture's settings (audit._pinned_settings), so that a key reads as capture wrote it.
 create or replace function audit._record_key(p_cfg audit.config, p_id text, p_is_json boolean, p_caller text)
 returns text
@@ -17,6 +18,7 @@ declare
     v_missing text [];
     v_type oid;
     v_fast boolean := false;
+    v_null text;
 begin
     if p_id is null then
         raise exception using errcode = '22004', message = format('%s: the key value must not be NULL', p_caller);
@@ -36,7 +38,7 @@ begin
                 raise exception using
                     errcode = '22023',
                     message = format('%s: key %s does not match the key (%s) of table %s',
-                        p_caller, p_id, v_key_list, p_cfg.relid::regclass),
+                        p_caller, audit._shown(p_id), v_key_list, p_cfg.relid::regclass),
                     hint = 'Give a jsonb object with exactly the key columns.';
             end if;
         elsif pg_catalog.cardinality(p_cfg.key_columns) = 1 then
@@ -49,9 +51,22 @@ begin
         raise exception using
             errcode = '22023',
             message = format('%s: table %s has a composite key (%s); give the key as a jsonb object, not %s',
-                p_caller, p_cfg.relid::regclass, v_key_list, p_id),
+                p_caller, p_cfg.relid::regclass, v_key_list, audit._shown(p_id)),
             hint = format('For example %s.',
                 (select pg_catalog.jsonb_object_agg(k, '...') from pg_catalog.unnest(p_cfg.key_columns) as k));
+    end if;
+
+    -- A key column given as JSON null names no record: an error, as a NULL key is. (The query
+    -- that names the column runs only then.)
+    if pg_catalog.jsonb_path_exists(v_json, '$.* ? (@ == null)') then
+        select k into v_null
+        from pg_catalog.unnest(p_cfg.key_columns) as k
+        where pg_catalog.jsonb_typeof(v_json -> k) = 'null'
+        limit 1;
+        raise exception using
+            errcode = '22004',
+            message = format('%s: key column %I of table %s must not be NULL (key %s)',
+                p_caller, v_null, p_cfg.relid::regclass, audit._shown(p_id));
     end if;
 
     -- A one-column key of a common type needs no generated SQL: cast and canonicalise here.
@@ -89,12 +104,12 @@ begin
         raise exception using
             errcode = '22P02',
             message = format('%s: key %s is not a valid key of table %s (%s): %s',
-                p_caller, p_id, p_cfg.relid::regclass, (
+                p_caller, audit._shown(p_id), p_cfg.relid::regclass, (
                     select pg_catalog.string_agg(
                         format('%I %s', k, pg_catalog.format_type(a.atttypid, a.atttypmod)), ', ')
                     from pg_catalog.unnest(p_cfg.key_columns) as k
                     inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k
-                ), sqlerrm);
+                ), audit._shown(sqlerrm));
     end;
     return v_result;
 end

@@ -31,7 +31,8 @@ declare
     v_bound_xid xid8;
     v_bound_ts timestamptz;
     v_switched boolean;
-    v_arrival audit.logs;
+    v_kept_xid xid8;
+    v_expect jsonb;
     v_moved boolean := false;
 begin
     v_key := audit._record_key(v_cfg, id::text, pg_catalog.pg_typeof(id) in ('jsonb'::regtype, 'json'::regtype),
@@ -99,14 +100,33 @@ begin
                     or not (l.transaction_id = v_bound_xid and l.created_at = v_bound_ts))
             order by l.id desc
         loop
-            -- Under a deferred unique key one transaction may hold two records on a key for a
-            -- while: below an arrival, skip the rows of its transaction that are another record.
-            continue when v_arrival.id is not null and v_row.transaction_id = v_arrival.transaction_id
-                and not audit._same_record(v_row.new_values, v_arrival.new_values || v_arrival.old_values,
-                    v_cfg.ignore_columns);
-            v_arrival := null;
-            if v_row.action in ('DELETE', 'TRUNCATE') and pg_catalog.cardinality(v_ids) > 0 then
-                exit walk;
+            -- Below the first version, a row is this record's if it recorded the state that the
+            -- version above it replaced (after a SNAPSHOT, whatever it was). Under a deferred
+            -- unique key one transaction may hold two records on a key for a while, so a row
+            -- that does not fit, or a deletion, may be another record's.
+            if pg_catalog.cardinality(v_ids) > 0 and (v_row.action in ('DELETE', 'TRUNCATE')
+                or (v_expect is not null and v_row.new_values <> v_expect
+                    and not audit._same_record(v_row.new_values, v_expect, v_cfg.ignore_columns))) then
+                -- In the transaction of the version above: another record's row.
+                continue when v_row.transaction_id = v_kept_xid;
+                -- In an earlier transaction: another record's too if this record was on the key
+                -- when that transaction ended (its rows are then this record's only where they
+                -- fit). Else a deletion is an earlier record's end, and any other row is this
+                -- record's after changes the log does not have (auditing was off).
+                if v_expect is not null and exists (
+                    select from audit._state_at(v_cfg, v_key, 'infinity', greatest(v_row.id, (
+                        select pg_catalog.max(d.id) from audit.logs as d
+                        where d.table_name = v_cfg.log_table and d.old_record_id = v_key
+                            and d.record_id <> v_key and d.schema_name = v_cfg.log_schema
+                            and d.id > v_row.id and d.id <= v_bound_id
+                            and d.transaction_id = v_row.transaction_id
+                    ))) as s
+                    where s.new_values = v_expect or audit._same_record(s.new_values, v_expect, v_cfg.ignore_columns)
+                ) then
+                    v_kept_xid := v_row.transaction_id;
+                    continue;
+                end if;
+                exit walk when v_row.action in ('DELETE', 'TRUNCATE');
             end if;
             v_ids := v_ids || v_row.id;
             -- The first 1,000 versions are kept as they are walked; a longer history is read
@@ -115,12 +135,14 @@ begin
                 v_rows := v_rows || v_row;
             end if;
             exit walk when v_row.action = 'INSERT';
+            v_kept_xid := v_row.transaction_id;
+            v_expect := case v_row.action when 'DELETE' then v_row.old_values when 'TRUNCATE' then v_row.old_values
+                when 'UPDATE' then v_row.new_values || v_row.old_values end;
             if v_row.old_record_id is not null and v_row.old_record_id <> v_key then
                 v_key := v_row.old_record_id;
                 v_bound_id := v_row.id - 1;
                 v_bound_xid := v_row.transaction_id;
                 v_bound_ts := v_row.created_at;
-                v_arrival := v_row;
                 v_switched := true;
                 exit;
             end if;
