@@ -134,7 +134,7 @@ def test_docs_show_the_tested_code():
         for m in EXAMPLE_REGION.finditer(path.read_text()):
             regions[m.group(1)] = (path, m.group(0).removesuffix("// end example\n"))
     blocks = {m.group(2): m.group(1) for m in DOC_BLOCK.finditer(DOCS.read_text())}
-    assert {"context-drizzle", "context-pg", "reads", "migration"} <= set(regions), sorted(regions)
+    assert {"context", "reads", "migration"} <= set(regions), sorted(regions)
     assert set(blocks) == set(regions), f"docs/node.md shows {sorted(blocks)}, the examples have {sorted(regions)}"
     for name, (path, text) in regions.items():
         assert blocks[name] == text, f"docs/node.md's block {name!r} differs from {path.relative_to(REPO_ROOT)}"

@@ -1,11 +1,11 @@
 // withAuditContext: who acts, and why, for the changes of one transaction.
+// example: context
 import { eq } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { Pool } from 'pg';
 import { withAuditContext } from 'pg-audit-trail-node';
 import { users } from './schema.js';
 
-// example: context-drizzle
 export async function renameUser(db: NodePgDatabase, actor: { email: string; id: number },
   requestId: string, userId: number, name: string): Promise<void> {
   await withAuditContext(db, {
@@ -16,9 +16,7 @@ export async function renameUser(db: NodePgDatabase, actor: { email: string; id:
     await tx.update(users).set({ name }).where(eq(users.id, userId));
   });
 }
-// end example
 
-// example: context-pg
 export async function suspendUser(pool: Pool, moderatorEmail: string, userId: number): Promise<number> {
   return withAuditContext(pool, { actorEmail: moderatorEmail, actorType: 'moderator' }, async (client) => {
     const res = await client.query("update users set status = 'suspended' where id = $1", [userId]);

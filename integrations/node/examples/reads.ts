@@ -1,10 +1,10 @@
 // Reading the log with Drizzle, and the time-travel reads as typed helpers.
+// example: reads
 import { desc, eq } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { auditLogs, history, stateAt, tableAt } from 'pg-audit-trail-node';
 import { users } from './schema.js';
 
-// example: reads
 export async function recentChangesBy(db: NodePgDatabase, email: string) {
   return db.select().from(auditLogs)
     .where(eq(auditLogs.actorEmail, email))

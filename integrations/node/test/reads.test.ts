@@ -138,6 +138,16 @@ describe('reads', { skip: noDsn }, () => {
     assert.deepEqual(now.map((r) => r.state.name), ['Grace']);
   });
 
+  test('tableAt with a filter, where the package has none: PostgreSQL says the function does not exist', async (t) => {
+    if (hasFilter) {
+      t.skip('the installed package has audit.table_at(tbl, ts, filter jsonb): the next test covers it');
+      return;
+    }
+    await assert.rejects(tableAt(pool, users, moments.renamed!, { status: 'active' }),
+      (err: { code?: string }) => err.code === '42883');
+    assert.equal((await tableAt(pool, users, moments.renamed!)).length, 2, 'without a filter it works');
+  });
+
   test('tableAt with a filter', async (t) => {
     if (!hasFilter) {
       t.skip('audit.table_at(tbl, ts, filter jsonb) is not in the installed package: the filter path is untested');
