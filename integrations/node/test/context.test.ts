@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { setAuditContext, withAuditContext } from 'pg-audit-trail-node';
 import { renameUser, suspendUser } from '../examples/context.js';
@@ -143,6 +143,23 @@ describe('withAuditContext', { skip: noDsn }, () => {
     assert.equal(await maxLogId(pool), since);
   });
 });
+
+// Type-level only (never called): fn gets Drizzle's transaction for a Drizzle database, and a
+// PoolClient for a pool; tsc --noEmit checks these.
+export async function fnTypes(db: NodePgDatabase, pool: pg.Pool): Promise<void> {
+  await withAuditContext(db, {}, async (tx) => {
+    await tx.select().from(users);
+    // @ts-expect-error a Drizzle transaction is not a node-postgres client
+    await tx.query('select 1');
+  });
+  await withAuditContext(pool, {}, async (client) => {
+    await client.query('select 1');
+    // @ts-expect-error a node-postgres client has no Drizzle query builder
+    client.select();
+  });
+  // @ts-expect-error the context is an object of known fields
+  await withAuditContext(pool, { actor: 'x' }, async () => {});
+}
 
 describe('pool reuse leaks nothing', { skip: noDsn }, () => {
   // One connection in the pool: the next user is sure to get the connection that had the context.
