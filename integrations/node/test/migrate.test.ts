@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runner, type RunnerOption } from 'node-pg-migrate';
+import { runner, type MigrationBuilder, type RunnerOption } from 'node-pg-migrate';
 import pg from 'pg';
-import { bundleInstallSql, defaultInstallSql, history, withAuditContext } from 'pg-audit-trail-node';
+import { bundleInstallSql, defaultInstallSql, history, installAuditTrail, withAuditContext } from 'pg-audit-trail-node';
 import { usersDdl } from '../examples/schema.js';
 import { emptyDsn, newPool, oldRelease, upgradeDsn, workingVersion } from './support.js';
 
@@ -88,6 +88,21 @@ describe('the documented migration', { skip: emptyDsn ? false : 'AUDIT_NODE_EMPT
     const versions = await history(pool, 'users', ids[0]!);
     assert.deepEqual(versions.map((v) => [v.action, v.migrationName, v.actorEmail]),
       [['SNAPSHOT', NAME, null], ['UPDATE', null, 'ada@example.com']]);
+  });
+
+  test('installAuditTrail under pgm.noTransaction() brings its own transaction; run again, it changes nothing', async () => {
+    // node-pg-migrate's builder, reduced to the two methods the helper uses; the SQL runs for real.
+    const steps: string[] = [];
+    const pgm = { sql: (text: string) => { steps.push(text); }, isUsingTransaction: () => false };
+    installAuditTrail(pgm as unknown as MigrationBuilder);
+    assert.equal(steps.length, 1);
+    assert.match(steps[0]!, /^begin;\n/);
+    assert.match(steps[0]!, /\ncommit;$/);
+    const count = 'select count(*)::int as n, audit.version() as v from audit.logs';
+    const before = (await pool.query(count)).rows[0];
+    await pool.query(steps[0]!);
+    assert.deepEqual((await pool.query(count)).rows[0], before);
+    assert.equal((await pool.query('select count(*)::int as n from audit.tables')).rows[0].n, 1, 'users still audited');
   });
 
   test('down disables auditing and keeps the history and the package', async () => {
