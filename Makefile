@@ -5,6 +5,9 @@
 #                                  once more with the package installed as an extension (on 18)
 #   make test PG=17                the same on one major (the extension run then uses 17 too)
 #   make pytest                    the suite runs only (no lint); PYTEST_ARGS=... passes arguments on
+#   make test-node                 only the Node.js integration's tests (integrations/node), on one major
+#                                  (PG, default 17); `make test` runs them in every pass where node and
+#                                  npm are on PATH, and says so, or that it skips them, before the suite
 #   make lint                      sqlfluff lint sql/ with .sqlfluff (not sql/releases/: frozen copies)
 #   make lint-plpgsql              plpgsql_check over every PL/pgSQL function, generated ones included
 #                                  (needs Debian's postgresql-15-plpgsql-check; .ci/run installs it)
@@ -48,7 +51,7 @@ export AUDIT_PG_ROUTE := $(ROUTE)
 endif
 
 .PHONY: venv test lint lint-plpgsql lint-plpgsql-if-available pytest dist release install demo bench \
-	clean distclean
+	clean distclean node-status test-node
 
 venv: $(STAMP)
 
@@ -69,6 +72,7 @@ test: venv
 	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	$(MAKE) --no-print-directory dist || failed="$$failed dist"; \
 	$(MAKE) --no-print-directory lint-plpgsql-if-available || failed="$$failed lint-plpgsql"; \
+	$(MAKE) --no-print-directory node-status; \
 	AUDIT_FAILED_STEPS="$$failed" $(MAKE) --no-print-directory pytest
 
 # One pytest process per major (PG=...), then the extension run; see tests/run_suite.py.
@@ -99,6 +103,20 @@ lint-plpgsql-if-available: venv
 
 dist:
 	@.ci/build-dist dist
+
+# tests/test_node_integration.py runs integrations/node's tests (npm ci, tsc, node --test) inside the
+# suite where node and npm are on PATH, and skips them otherwise; this says which, up front.
+node-status:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+	    echo "node tests: integrations/node's tests run in every pass of the suite (node $$(node --version), npm $$(npm --version))"; \
+	else \
+	    echo "node tests: SKIPPED: node or npm is not on PATH, so tests/test_node_integration.py skips"; \
+	    echo "  integrations/node's tests (install Node.js 20.11 or newer to run them)"; \
+	fi
+
+test-node: venv node-status
+	@$(VENV_PY) tests/run_suite.py --majors "$(if $(strip $(PG)),$(PG),17)" --extension-major "" -- \
+	    tests/test_node_integration.py $(PYTEST_ARGS)
 
 # Freezes the working tree's install script as the release of its version (overwriting that one
 # file only; older releases are never touched). Bump sql/functions/version.sql first for a new

@@ -1,0 +1,118 @@
+// node-pg-migrate helpers: install or upgrade the package, switch tables on and off, with the
+// migration's name recorded on the log rows that this makes (the SNAPSHOT rows of audit.enable).
+//
+// node-pg-migrate queues a migration's SQL and runs it after `up`/`down` returns, in order, so these
+// helpers queue theirs with `pgm.sql` too: a table created by `pgm.createTable` just before is there
+// when `enableAudit` runs. Queued SQL has no bind parameters, so values are quoted with node-postgres'
+// own `escapeLiteral`.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MigrationBuilder } from 'node-pg-migrate';
+import { escapeLiteral } from 'pg';
+import { tableName, type TableRef } from './executor.js';
+
+/** sql/install.sql of the repository this package sits in (integrations/node/{src,dist}/ → sql/). */
+export const defaultInstallSql: string = fileURLToPath(new URL('../../../sql/install.sql', import.meta.url));
+
+/**
+ * The install script as one plain SQL script that runs inside a transaction someone else holds:
+ * every `\ir` expanded in place, `\set` lines dropped, and the entry's own top-level `begin;` and
+ * `commit;` dropped (the same rules as `.ci/bundle-sql extension`). Any other psql meta-command is
+ * an error rather than silently dropped. Works for sql/install.sql and for the single-file
+ * releases in sql/releases/.
+ */
+export function bundleInstallSql(path: string = defaultInstallSql): string {
+  const seen = { begin: 0, commit: 0 };
+  const out: string[] = [];
+  const include = (file: string, depth: number): void => {
+    if (depth > 20) throw new Error(`bundleInstallSql: includes nested too deep at ${file}`);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    lines.forEach((line, i) => {
+      const inc = /^[ \t]*\\(?:ir|include_relative)[ \t]+(.+?)[ \t]*$/.exec(line);
+      if (inc) {
+        const target = inc[1]!.replace(/^'(.*)'$/, '$1');
+        include(resolve(dirname(file), target), depth + 1);
+        return;
+      }
+      if (/^[ \t]*\\set[ \t]/.test(line)) return;
+      if (/^[ \t]*\\/.test(line)) {
+        throw new Error(`bundleInstallSql: ${file}:${i + 1}: psql meta-command not supported here: ${line}`);
+      }
+      const tx = /^(begin|commit)[ \t]*;[ \t]*$/i.exec(line);
+      if (depth === 0 && tx) {
+        seen[tx[1]!.toLowerCase() as 'begin' | 'commit']++;
+        return;
+      }
+      out.push(line);
+    });
+  };
+  include(path, 0);
+  if (seen.begin !== 1 || seen.commit !== 1) {
+    throw new Error(`bundleInstallSql: ${path} must have exactly one top-level begin; and one commit; `
+      + `(found ${seen.begin} and ${seen.commit})`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The name node-pg-migrate gives a migration file: `migrationName(import.meta.url)` in it. */
+export function migrationName(fileOrUrl: string): string {
+  const path = fileOrUrl.startsWith('file:') ? fileURLToPath(fileOrUrl) : fileOrUrl;
+  return basename(path, extname(path));
+}
+
+function setMigrationSql(migration: string): string {
+  if (typeof migration !== 'string' || migration === '') {
+    throw new TypeError('the migration name must be a non-empty string: migrationName(import.meta.url)');
+  }
+  return `select audit.set_migration(${escapeLiteral(migration)});`;
+}
+
+/** Names the migration for the rest of its transaction: its own data changes are logged with it. */
+export function setAuditMigration(pgm: MigrationBuilder, migration: string): void {
+  pgm.sql(setMigrationSql(migration));
+}
+
+export interface InstallOptions {
+  /** the install script (default: this repository's sql/install.sql) */
+  sqlPath?: string;
+}
+
+/**
+ * Installs the package, or upgrades an older one in place (keeping every log row); a second run
+ * changes nothing. In node-pg-migrate's transaction; under `pgm.noTransaction()` it brings its own.
+ */
+export function installAuditTrail(pgm: MigrationBuilder, options: InstallOptions = {}): void {
+  const body = bundleInstallSql(options.sqlPath ?? defaultInstallSql);
+  pgm.sql(pgm.isUsingTransaction() ? body : `begin;\n${body}commit;`);
+}
+
+export interface EnableOptions {
+  /** the migration's name, recorded on the SNAPSHOT rows: migrationName(import.meta.url) */
+  migration: string;
+  ignoreColumns?: string[];
+  redactColumns?: string[];
+  snapshot?: boolean;
+  keyColumns?: string[];
+  requireActor?: boolean;
+}
+
+const textArray = (values: readonly string[]): string =>
+  values.length === 0 ? `'{}'::text[]` : `array[${values.map((v) => escapeLiteral(v)).join(', ')}]::text[]`;
+
+/** `audit.enable(table, ...)`, queued; calling it again on an audited table changes its options. */
+export function enableAudit(pgm: MigrationBuilder, table: TableRef, options: EnableOptions): void {
+  const args = [`${escapeLiteral(tableName(table))}::regclass`];
+  if (options.ignoreColumns) args.push(`ignore_columns => ${textArray(options.ignoreColumns)}`);
+  if (options.redactColumns) args.push(`redact_columns => ${textArray(options.redactColumns)}`);
+  if (options.snapshot !== undefined) args.push(`snapshot => ${options.snapshot ? 'true' : 'false'}`);
+  if (options.keyColumns) args.push(`key_columns => ${textArray(options.keyColumns)}`);
+  if (options.requireActor !== undefined) args.push(`require_actor => ${options.requireActor ? 'true' : 'false'}`);
+  pgm.sql(`${setMigrationSql(options.migration)}\nselect audit.enable(${args.join(', ')});`);
+}
+
+/** `audit.disable(table)`, queued: auditing stops, the table's history stays readable. */
+export function disableAudit(pgm: MigrationBuilder, table: TableRef, options: { migration: string }): void {
+  pgm.sql(`${setMigrationSql(options.migration)}\nselect audit.disable(${escapeLiteral(tableName(table))}::regclass);`);
+}
