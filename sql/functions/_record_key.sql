@@ -2,13 +2,14 @@
 -- text, or for a composite key the text of a jsonb object of the key columns. Raises 22023 for a
 -- key of the wrong shape, 22004 for a NULL key or key column, and 22P02 for a value that is not of
 -- the key column's type. Messages show the given value through audit._shown (never whole if huge).
--- Runs with capture's settings (audit._pinned_settings), so that a key reads as capture wrote it.
+-- Runs with capture's settings (audit._pinned_settings) for those that change how a key prints, so
+-- that it reads as capture wrote it; DateStyle and TimeZone stay the caller's, because the key
+-- arrives as text in the caller's style (its canonical text does not depend on them).
 create or replace function audit._record_key(p_cfg audit.config, p_id text, p_is_json boolean, p_caller text)
 returns text
 language plpgsql stable
 set search_path = pg_catalog, pg_temp set extra_float_digits = 1 set bytea_output = hex
-set intervalstyle = postgres set datestyle = 'ISO, YMD' set timezone = 'UTC'
-set array_nulls = on set lc_monetary = 'C' set row_security = off
+set intervalstyle = postgres set array_nulls = on set lc_monetary = 'C' set row_security = off
 as $$
 declare
     v_json jsonb;
