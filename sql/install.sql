@@ -6,7 +6,15 @@
 \set QUIET on
 set client_min_messages = warning;
 begin;
+-- psql -v lock_timeout=30s: how long the install may wait for a lock (default: the session's
+-- lock_timeout, or 5 s where that is 0). A psql-only block: CREATE EXTENSION uses the session's.
+\if :{?lock_timeout}
+set local lock_timeout = :'lock_timeout';
+\endif
 
+\ir schema/locks.sql
+\ir functions/_lock_or_explain.sql
+\ir functions/_lock_log.sql
 \ir schema/logs.sql
 \ir schema/config.sql
 \ir schema/drop_internal.sql
@@ -36,6 +44,8 @@ begin;
 \ir functions/_check_truncate.sql
 \ir functions/_guard_refuses.sql
 \ir functions/_partition_guard.sql
+\ir functions/_generated_is_current.sql
+\ir functions/_lock_stale_capture.sql
 \ir functions/_check_columns.sql
 \ir functions/enable.sql
 \ir functions/disable.sql

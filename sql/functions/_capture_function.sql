@@ -3,13 +3,15 @@
 -- function is generated for the relation's columns and the table's options, and runs as its owner
 -- with the settings of audit._pinned_settings. Its text names no oid: it finds its relation and
 -- its table's options through its own name (audit._relation_of, audit._config_for).
-create or replace function audit._capture_function(p_relid oid, p_cfg audit.config)
-returns void
+-- With p_apply false it only returns the body it would give the function now (NULL where the
+-- relation has no numbered capture function yet), for install to tell whether anything changed.
+create or replace function audit._capture_function(p_relid oid, p_cfg audit.config, p_apply boolean default true)
+returns text
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_fn text := audit._capture_name(p_relid, 'capture');
+    v_fn text;
     v_old_fn text := (
         select p.proname::text from pg_catalog.pg_trigger as t
         inner join pg_catalog.pg_proc as p on p.oid = t.tgfoid
@@ -24,6 +26,10 @@ declare
     v_shape text [] := audit._shape(p_relid);
     v_body text;
 begin
+    if not p_apply and v_old_fn !~ '^capture_n[0-9]+$' then
+        return null;
+    end if;
+    v_fn := case when p_apply then audit._capture_name(p_relid, 'capture') else v_old_fn end;
     v_body := format($body$
 #variable_conflict use_variable
 declare
@@ -151,10 +157,13 @@ $require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
         audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
         audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
-        null,
+        null,  -- (unused)
         format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
         audit._actor_type_expr('v_type', 'v_email', 'v_id', 'v_mig')
     );
+    if not p_apply then
+        return v_body;
+    end if;
 
     execute format(
         'create or replace function audit.%I() returns trigger language plpgsql security definer %s as %L',
@@ -195,8 +204,10 @@ $require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
             );
         end if;
     end if;
+    -- A function of 0.2.0 or earlier, named by the relation's oid, gives way to the numbered one.
     if v_old_fn is not null and v_old_fn <> v_fn then
         execute format('drop function if exists audit.%I()', v_old_fn);
     end if;
+    return v_body;
 end
 $$;

@@ -30,7 +30,17 @@ begin
     end if;
 end
 $$;
-alter table audit.config add column if not exists column_attnums int2[];
+do $$
+begin
+    -- (ADD COLUMN IF NOT EXISTS would lock the table even where the column is there.)
+    if not exists (
+        select from pg_catalog.pg_attribute as a
+        where a.attrelid = 'audit.config'::regclass and a.attname = 'column_attnums' and not a.attisdropped
+    ) then
+        alter table audit.config add column column_attnums int2[];
+    end if;
+end
+$$;
 update audit.config as c
 set
     column_attnums = (

@@ -7,15 +7,21 @@ do $$
 declare
     v_cfg audit.config;
     v_rel oid;
+    v_stale record;
 begin
+    -- Only what would change is made again, each relation locked first (audit._lock_stale_capture):
+    -- a run that changes nothing takes no lock on any audited table.
+    select * into v_stale from audit._lock_stale_capture();
     for v_cfg in
         select c.* from audit.config as c
         where c.enabled and exists (select from pg_catalog.pg_class as x where x.oid = c.relid)
     loop
         for v_rel in select audit._relations(v_cfg.relid) loop
-            perform audit._capture_function(v_rel, v_cfg);
+            if v_rel = any(v_stale.capture) then
+                perform audit._capture_function(v_rel, v_cfg);
+            end if;
         end loop;
-        if (select c.relkind from pg_catalog.pg_class as c where c.oid = v_cfg.relid) = 'p' then
+        if v_cfg.relid = any(v_stale.guard) then
             perform audit._partition_guard(v_cfg.relid);
         end if;
     end loop;

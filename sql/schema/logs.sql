@@ -53,6 +53,7 @@ begin
         and a.attname in ('schema_name', 'table_name', 'record_id', 'old_record_id', 'actor_email', 'migration_name')
         and a.attcollation <> 'pg_catalog."C"'::regcollation;
     if v_cols is not null then
+        perform audit._lock_log('access exclusive');
         begin
             execute 'alter table audit.logs ' || v_cols;
         exception when feature_not_supported or dependent_objects_still_exist then
@@ -68,34 +69,58 @@ end
 $$;
 -- No CHECK constraint on action: only the capture code writes the log, and a constraint costs
 -- every capturing statement its set-up time.
-alter table audit.logs drop constraint if exists logs_action_check;
+-- The log changes below run only where they change something: ALTER TABLE and CREATE INDEX lock
+-- the log even when IF [NOT] EXISTS finds nothing to do, and a lock that writers wait for is
+-- taken only through audit._lock_log (the audited tables first, then the log, all or none).
+do $$
+begin
+    if exists (
+        select from pg_catalog.pg_constraint as k
+        where k.conrelid = 'audit.logs'::regclass and k.conname = 'logs_action_check'
+    ) then
+        perform audit._lock_log('access exclusive');
+        alter table audit.logs drop constraint logs_action_check;
+    end if;
+end
+$$;
 
--- One record's history, and state_at: the key, then capture order.
-create index if not exists logs_record_idx
-on audit.logs (table_name, record_id, id);
--- Departures of a record from a key (UPDATE that changed the key); rare, so partial.
-create index if not exists logs_old_record_idx
-on audit.logs (table_name, old_record_id, id)
-where old_record_id is not null;
--- One actor's recent changes.
-create index if not exists logs_actor_idx
-on audit.logs (actor_email, id)
-where actor_email is not null;
--- One migration's changes.
-create index if not exists logs_migration_idx
-on audit.logs (migration_name, id)
-where migration_name is not null;
--- Time ranges: the log is appended in time order, so a BRIN index is tiny and cheap to keep.
-create index if not exists logs_created_at_brin
-on audit.logs using brin (created_at);
+do $$
+declare
+    v_index record;
+begin
+    for v_index in
+        select i.name, i.def from (values
+            -- One record's history, and state_at: the key, then capture order.
+            ('logs_record_idx', '(table_name, record_id, id)'),
+            -- Departures of a record from a key (UPDATE that changed the key); rare, so partial.
+            ('logs_old_record_idx', '(table_name, old_record_id, id) where old_record_id is not null'),
+            -- One actor's recent changes.
+            ('logs_actor_idx', '(actor_email, id) where actor_email is not null'),
+            -- One migration's changes.
+            ('logs_migration_idx', '(migration_name, id) where migration_name is not null'),
+            -- Time ranges: the log is appended in time order, so a BRIN index is tiny and cheap to keep.
+            ('logs_created_at_brin', 'using brin (created_at)')
+        ) as i (name, def)
+        where pg_catalog.to_regclass('audit.' || i.name) is null
+    loop
+        perform audit._lock_log('share');
+        execute pg_catalog.format('create index %I on audit.logs %s', v_index.name, v_index.def);
+    end loop;
+end
+$$;
 
 -- Every btree key of the log ends in id, so no two keys are equal: deduplication would only spend
--- a pass over each full page before splitting it.
+-- a pass over each full page before splitting it. (ALTER INDEX SET takes a lock on the index that
+-- neither writers nor readers wait for; it runs only where the option is not set yet.)
 do $$
 declare
     v_index text;
 begin
-    foreach v_index in array array['logs_record_idx', 'logs_old_record_idx', 'logs_actor_idx', 'logs_migration_idx']
+    for v_index in
+        select c.relname from pg_catalog.pg_class as c
+        where c.relnamespace = 'audit'::regnamespace
+            and c.relname in ('logs_record_idx', 'logs_old_record_idx', 'logs_actor_idx', 'logs_migration_idx')
+            and 'deduplicate_items=off' <> all(coalesce(c.reloptions, '{}'))
     loop
         execute pg_catalog.format('alter index audit.%I set (deduplicate_items = off)', v_index);
     end loop;

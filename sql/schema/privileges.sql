@@ -31,3 +31,17 @@ grant select on audit.actor_types to public;
 grant execute on function audit._populate(anyelement, jsonb) to public;
 grant execute on function audit._fits(anyelement, text, jsonb) to public;
 grant execute on function audit._same_record(jsonb, jsonb, text[]) to public;
+-- The partition guards (see audit._partition_guard): any table owner who creates a partition must
+-- be able to run the guard PostgreSQL copies onto it.
+do $$
+declare
+    v_fn regprocedure;
+begin
+    for v_fn in
+        select p.oid::regprocedure from pg_catalog.pg_proc as p
+        where p.pronamespace = 'audit'::regnamespace and p.proname ~ '^guard_n[0-9]+$'
+    loop
+        execute pg_catalog.format('grant execute on function %s to public', v_fn);
+    end loop;
+end
+$$;

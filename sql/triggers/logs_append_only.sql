@@ -12,10 +12,30 @@ begin
 end
 $$;
 
-create or replace trigger logs_append_only
-before update or delete on audit.logs
-for each statement execute function audit._logs_append_only();
-
-create or replace trigger logs_no_truncate
-before truncate on audit.logs
-for each statement execute function audit._logs_append_only();
+-- Each trigger is made again only when it is not as wanted (missing, disabled, changed): CREATE OR
+-- REPLACE TRIGGER locks the log against writers even when it changes nothing. tgtype bits: 2 BEFORE,
+-- 8 DELETE, 16 UPDATE, 32 TRUNCATE; for each statement.
+do $$
+declare
+    v_want record;
+begin
+    for v_want in
+        select w.name, w.events from (values
+            ('logs_append_only', 'before update or delete', 26),
+            ('logs_no_truncate', 'before truncate', 34)
+        ) as w (name, events, tgtype)
+        where not exists (
+            select from pg_catalog.pg_trigger as t
+            where t.tgrelid = 'audit.logs'::regclass and t.tgname = w.name and t.tgtype = w.tgtype
+                and t.tgfoid = 'audit._logs_append_only()'::regprocedure and t.tgenabled = 'O'
+                and t.tgqual is null and t.tgnargs = 0 and t.tgattr = ''
+        )
+    loop
+        perform audit._lock_log('share row exclusive');
+        execute pg_catalog.format(
+            'create or replace trigger %I %s on audit.logs for each statement execute function audit._logs_append_only()',
+            v_want.name, v_want.events
+        );
+    end loop;
+end
+$$;
