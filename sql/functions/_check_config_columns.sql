@@ -35,7 +35,10 @@ begin
             where r.attrelid = p_cfg.relid and r.attnum = was.attnum and not r.attisdropped
         ))
         -- There, but maybe another column under the same name.
-        else a.attnum is distinct from was.attnum and v_now is distinct from p_cfg.columns
+        -- (A restored table numbers its columns anew: there the columns audit.enable saw still
+        -- stand first, in order, by name, with only new ones after them.)
+        else a.attnum is distinct from was.attnum
+            and v_now[1:pg_catalog.cardinality(p_cfg.columns)] is distinct from p_cfg.columns
     end
     limit 1;
     if found then

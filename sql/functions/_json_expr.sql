@@ -1,9 +1,9 @@
 -- SQL expression giving the jsonb of value p_expr of type p_typid without calling code that any
 -- role but PostgreSQL itself defines. A trusted type (audit._type_is_trusted) takes to_jsonb. Any
 -- other value is converted through its type's output function (format's %s, never a cast): an
--- enum, range or extension type becomes its text, an array of them an array of texts, a composite
--- an object of its attributes, each converted the same way (a column's type cannot change shape
--- while a table uses it). NULL stays SQL NULL.
+-- enum, range or extension type becomes its text, an array of them an array of texts, and a
+-- composite of a user's type its text too (record_out reads the type's attributes as they are
+-- now, which ALTER TYPE may change while a table uses it). NULL stays SQL NULL.
 create or replace function audit._json_expr(p_expr text, p_typid oid)
 returns text
 language plpgsql stable
@@ -12,7 +12,6 @@ as $$
 declare
     v_base oid := p_typid;
     v_type pg_catalog.pg_type;
-    v_pairs text;
 begin
     if audit._type_is_trusted(p_typid) then
         return format('pg_catalog.to_jsonb(%s)', p_expr);
@@ -30,17 +29,6 @@ begin
         end if;
         -- Arrays of composites or domains: the array's text as one JSON string.
         return format('pg_catalog.to_jsonb(%s)', audit._text_expr(p_expr));
-    end if;
-    if v_type.typtype = 'c' then
-        select pg_catalog.string_agg(
-            format('pg_catalog.jsonb_build_object(%L, %s)', a.attname,
-                audit._json_expr(format('(%s).%I', p_expr, a.attname), a.atttypid)),
-            ' operator(pg_catalog.||) ' order by a.attnum)
-        into v_pairs
-        from pg_catalog.pg_attribute as a
-        where a.attrelid = v_type.typrelid and a.attnum > 0 and not a.attisdropped;
-        return format('case when pg_catalog.num_nulls(%s) operator(pg_catalog.=) 0 then %s end',
-            p_expr, coalesce(v_pairs, '''{}''::pg_catalog.jsonb'));
     end if;
     return format('pg_catalog.to_jsonb(%s)', audit._text_expr(p_expr));
 end

@@ -81,10 +81,10 @@ as $$
 $$;
 
 -- SQL expression reading column p_col of transition-table alias p_alias for pairing old and new
--- rows: the value, or its text where it is compared as text (audit._as_text) and for a virtual
--- generated column, or its jsonb for an untrusted type (audit._json_expr), for a virtual
--- generated column, whose expression is evaluated here (PostgreSQL 18 leaves virtual columns
--- uncomputed in transition tables; the expression's column names resolve to p_alias's row).
+-- rows: its jsonb for an untrusted type (audit._json_expr); else its text where it is compared
+-- as text (audit._as_text) and for a virtual generated column, whose expression is evaluated
+-- here (PostgreSQL 18 leaves virtual columns uncomputed in transition tables; the expression's
+-- column names resolve to p_alias's row).
 create or replace function audit._carrier(p_alias text, p_col text, p_typid oid, p_virtual_expr text)
 returns text
 language sql stable

@@ -14,7 +14,7 @@ as $$
 $$;
 
 -- Whether the relation whose capture function is audit.<p_fn> still has the shape that function
--- was generated for, and still carries no parent that would write it without its triggers. Declared
+-- was generated for. Declared
 -- immutable on purpose: capture calls it with constant arguments in a query that also reads the
 -- relation's transition table, so the planner folds it into the cached plan once, and PostgreSQL
 -- plans that query again whenever the relation's definition changes (ALTER TABLE).
