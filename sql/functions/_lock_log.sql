@@ -9,7 +9,7 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_rels regclass [] := '{}';
+    v_rels regclass [] := '{}'::regclass [];
 begin
     if pg_catalog.to_regclass('audit.config') is not null then
         select coalesce(pg_catalog.array_agg(distinct t.relid), '{}') into v_rels

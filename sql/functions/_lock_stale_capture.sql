@@ -11,7 +11,7 @@ as $$
 declare
     v_cfg audit.config;
     v_rel oid;
-    v_lock regclass [] := '{}';
+    v_lock regclass [] := '{}'::regclass [];
     v_fn text;
     v_kind "char";
     v_no_parent boolean;

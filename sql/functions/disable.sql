@@ -9,7 +9,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_rel oid;
-    v_kept text [] := '{}';
+    v_kept text [] := '{}'::text [];
 begin
     if tbl is null then
         raise exception using errcode = '22004', message = 'audit.disable: tbl must not be NULL';

@@ -17,7 +17,7 @@ export const defaultInstallSql: string = fileURLToPath(new URL('../../../sql/ins
 
 /**
  * The install script as one plain SQL script that runs inside a transaction someone else holds:
- * every `\ir` expanded in place, `\set` lines dropped, and the entry's own top-level `begin;` and
+ * every `\ir` expanded in place, `\set` lines and `\if ... \endif` blocks dropped, and the entry's own top-level `begin;` and
  * `commit;` dropped (the same rules as `.ci/bundle-sql extension`). Any other psql meta-command is
  * an error rather than silently dropped. Works for sql/install.sql and for the single-file
  * releases in sql/releases/.
@@ -29,7 +29,18 @@ export function bundleInstallSql(path: string = defaultInstallSql): string {
     if (depth > 20) throw new Error(`bundleInstallSql: includes nested too deep at ${file}`);
     const lines = readFileSync(file, 'utf8').split('\n');
     if (lines.at(-1) === '') lines.pop();
+    let inIf = false;
     lines.forEach((line, i) => {
+      // A psql-only \if ... \endif block (install.sql's -v lock_timeout) is dropped whole, as
+      // .ci/bundle-sql does for the extension script: the session's lock_timeout applies.
+      if (/^[ \t]*\\if[ \t]/.test(line)) {
+        inIf = true;
+        return;
+      }
+      if (inIf) {
+        if (/^[ \t]*\\endif\b/.test(line)) inIf = false;
+        return;
+      }
       const inc = /^[ \t]*\\(?:ir|include_relative)[ \t]+(.+?)[ \t]*$/.exec(line);
       if (inc) {
         const target = inc[1]!.replace(/^'(.*)'$/, '$1');

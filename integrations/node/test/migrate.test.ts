@@ -41,8 +41,11 @@ describe('bundleInstallSql', () => {
 
   test('refuses what it cannot run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-audit-trail-node-'));
-    writeFileSync(join(dir, 'meta.sql'), 'begin;\n\\if :{?x}\n\\endif\ncommit;\n');
-    assert.throws(() => bundleInstallSql(join(dir, 'meta.sql')), /meta-command not supported.*\\if/);
+    writeFileSync(join(dir, 'meta.sql'), 'begin;\n\\gexec\ncommit;\n');
+    assert.throws(() => bundleInstallSql(join(dir, 'meta.sql')), /meta-command not supported.*\\gexec/);
+    // A psql-only \if block goes whole, as in the extension script.
+    writeFileSync(join(dir, 'if.sql'), 'begin;\n\\if :{?x}\nset local x = :\'x\';\n\\endif\nselect 1;\ncommit;\n');
+    assert.equal(bundleInstallSql(join(dir, 'if.sql')).trim(), 'select 1;');
     writeFileSync(join(dir, 'notx.sql'), 'select 1;\n');
     assert.throws(() => bundleInstallSql(join(dir, 'notx.sql')), /exactly one top-level begin/);
   });
