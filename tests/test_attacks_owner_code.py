@@ -180,11 +180,10 @@ def test_virtual_generated_column_calling_the_owner_s_function_is_refused(hooked
     s = hooked
     s.owner.execute("CREATE FUNCTION app.shout(text) RETURNS text IMMUTABLE LANGUAGE sql"
                     " AS $$ SELECT upper($1) || CASE WHEN app.spy('virtual') THEN '' END $$")
-    s.owner.execute("CREATE TABLE app.v (id int PRIMARY KEY, name text, loud text GENERATED ALWAYS AS (app.shout(name)))")
-    s.grant("app.v")
-    with raises_sqlstate("0A000", "loud", "app.v", "shout"):
-        s.pkg.execute("SELECT audit.enable('app.v')")
-    assert s.pkg.execute("SELECT count(*) FROM audit.config").fetchone()[0] == 0
+    # PostgreSQL 18 itself refuses a user's function (and a domain type) in a virtual column;
+    # audit._check_virtual_columns refuses the same again, should a later release allow them.
+    with raises_sqlstate("0A000", "user-defined function"):
+        s.owner.execute("CREATE TABLE app.v (id int PRIMARY KEY, name text, loud text GENERATED ALWAYS AS (app.shout(name)))")
     # Built-in functions only: captured, and computed as the writer would.
     s.owner.execute("CREATE TABLE app.w (id int PRIMARY KEY, name text, loud text GENERATED ALWAYS AS (upper(name)))")
     s.grant("app.w")
