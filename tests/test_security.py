@@ -304,3 +304,23 @@ def test_shadowing_objects_do_not_divert_capture(db, db_name, writer, items, rol
     assert writer.execute("SELECT count(*) FROM pg_temp.logs").fetchone()[0] == 0
     assert writer.execute("SELECT coalesce(array_agg(DISTINCT what), '{}') FROM attacker.calls").fetchone()[0] == []
     assert db.execute("SELECT count(*) FROM audit.logs l WHERE l::text LIKE '%SECRET%'").fetchone()[0] == 0
+
+
+def test_every_capturing_function_pins_the_same_settings(db, items):
+    # audit._pinned_settings is the one list; audit.enable (it writes SNAPSHOT rows) and
+    # audit._generated_is_current repeat it in their SET clauses and comparison. They must agree,
+    # else enable logs other text than capture, or every install regenerates every function.
+    configs = dict(db.execute(
+        "SELECT p.proname, p.proconfig FROM pg_proc p WHERE p.pronamespace = 'audit'::regnamespace"
+        " AND (p.proname IN ('enable', '_record_key') OR p.proname ~ '^(capture|guard)_n[0-9]+$')").fetchall())
+    generated = [c for n, c in configs.items() if n.startswith(("capture_n", "guard_n"))]
+    assert generated
+    for config in generated:
+        assert config == configs["enable"]
+    # _record_key reads keys that arrive in the caller's DateStyle and TimeZone: all but those two.
+    assert configs["_record_key"] == [c for c in configs["enable"] if not c.startswith(("DateStyle=", "TimeZone="))]
+    capture = db.execute(
+        "SELECT p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+        " WHERE t.tgrelid = 'items'::regclass AND NOT t.tgisinternal LIMIT 1").fetchone()[0]
+    assert db.execute("SELECT audit._generated_is_current(%s, p.prosrc, false) FROM pg_proc p"
+                      " WHERE p.proname = %s AND p.pronamespace = 'audit'::regnamespace", [capture, capture]).fetchone()[0]
