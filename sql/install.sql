@@ -47,6 +47,9 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/_generated_is_current.sql
 \ir functions/_lock_stale_capture.sql
 \ir functions/_check_columns.sql
+\ir functions/_lookup_columns.sql
+\ir functions/_lookup_index_name.sql
+\ir functions/_sync_lookup_indexes.sql
 \ir functions/enable.sql
 \ir functions/disable.sql
 \ir functions/set_actor.sql

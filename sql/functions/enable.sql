@@ -1,13 +1,17 @@
 -- Switches auditing on for a table, or changes its options when it is already on. The first time
 -- (and again after audit.disable) every existing row is logged once as SNAPSHOT unless snapshot
 -- is false. Run it again after ALTER TABLE so the capture code matches the table's columns.
+-- lookup_columns are indexed in the log for audit.table_at(tbl, ts, filter) (audit._sync_lookup_indexes).
+-- (0.2.0 had no lookup_columns: its signature gives way to this one.)
+drop function if exists audit.enable(regclass, text [], text [], boolean, text [], boolean);
 create or replace function audit.enable(
     tbl regclass,
     ignore_columns text[] default '{}',
     redact_columns text[] default '{}',
     snapshot boolean default true,
     key_columns text[] default null,
-    require_actor boolean default false
+    require_actor boolean default false,
+    lookup_columns text[] default '{}'
 )
 returns void
 language plpgsql
@@ -80,6 +84,15 @@ begin
     redact_columns := coalesce(redact_columns, '{}');
     perform audit._check_columns(tbl, 'ignore_columns', ignore_columns);
     perform audit._check_columns(tbl, 'redact_columns', redact_columns);
+    lookup_columns := coalesce(lookup_columns, '{}');
+    perform audit._check_columns(tbl, 'lookup_columns', lookup_columns);
+    select k into v_other from pg_catalog.unnest(lookup_columns) as k
+    where k = any(ignore_columns) or k = any(redact_columns) limit 1;
+    if found then
+        raise exception using errcode = '22023', message = format(
+            'audit: lookup column %s of table %s is ignored or redacted, so the log holds no value of it to look up',
+            quote_ident(v_other), tbl);
+    end if;
 
     if key_columns is not null then
         if pg_catalog.cardinality(key_columns) = 0 then
@@ -189,7 +202,7 @@ begin
 
     insert into audit.config as c (
         relid, log_schema, log_table, key_columns, ignore_columns, redact_columns, snapshot,
-        require_actor, columns, column_attnums, enabled_at, first_enabled_at, changed_at
+        require_actor, columns, column_attnums, lookup_columns, enabled_at, first_enabled_at, changed_at
     ) values (
         tbl,
         coalesce(v_old.log_schema, v_schema),
@@ -200,6 +213,8 @@ begin
             select pg_catalog.array_agg(a.attnum order by a.attnum) from pg_catalog.pg_attribute as a
             where a.attrelid = tbl and a.attnum > 0 and not a.attisdropped
         ),
+        coalesce((select pg_catalog.array_agg(distinct k order by k) from pg_catalog.unnest(lookup_columns) as k),
+            '{}'),
         v_now, v_now, v_now
     )
     on conflict (relid) do update set
@@ -210,6 +225,7 @@ begin
         require_actor = excluded.require_actor,
         columns = excluded.columns,
         column_attnums = excluded.column_attnums,
+        lookup_columns = excluded.lookup_columns,
         enabled = true,
         enabled_at = case when c.enabled then c.enabled_at else v_now end,
         changed_at = v_now
@@ -230,6 +246,7 @@ begin
     if v_class.relkind = 'p' then
         perform audit._partition_guard(tbl);
     end if;
+    perform audit._sync_lookup_indexes(v_cfg);
 
     if snapshot and (v_old.relid is null or not v_old.enabled) then
         if v_old.relid is not null then

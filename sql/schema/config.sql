@@ -2,7 +2,8 @@
 -- the table's name and pg_restore reads it back as the restored table's new oid, so nothing here
 -- depends on an oid. log_schema and log_table are the names its log rows carry (fixed at the first
 -- enable, kept across renames). columns and column_attnums: the live columns audit.enable saw, by
--- name and attribute number (see audit._check_config_columns).
+-- name and attribute number (see audit._check_config_columns). lookup_columns: the columns
+-- audit.enable(..., lookup_columns => ...) indexed for filtered reads (audit._lookup_columns).
 create table if not exists audit.config (
     relid regclass primary key,
     log_schema text not null,
@@ -17,7 +18,8 @@ create table if not exists audit.config (
     first_enabled_at timestamptz not null default clock_timestamp(),
     changed_at timestamptz not null default clock_timestamp(),
     columns text[] not null default '{}',
-    column_attnums int2[]
+    column_attnums int2[],
+    lookup_columns text[] not null default '{}'
 );
 
 -- Upgrades from 0.2.0 and earlier, which keyed the table by oid and knew columns by name only.
@@ -38,6 +40,12 @@ begin
         where a.attrelid = 'audit.config'::regclass and a.attname = 'column_attnums' and not a.attisdropped
     ) then
         alter table audit.config add column column_attnums int2[];
+    end if;
+    if not exists (
+        select from pg_catalog.pg_attribute as a
+        where a.attrelid = 'audit.config'::regclass and a.attname = 'lookup_columns' and not a.attisdropped
+    ) then
+        alter table audit.config add column lookup_columns text[] not null default '{}';
     end if;
 end
 $$;

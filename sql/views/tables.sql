@@ -9,6 +9,7 @@ select
     c.key_columns,
     c.ignore_columns,
     c.redact_columns,
+    c.lookup_columns,
     c.require_actor,
     c.snapshot,
     (c.columns is distinct from (select pg_catalog.array_agg(x.name) from audit._columns(c.relid) as x))
