@@ -195,3 +195,26 @@ def test_every_query_inside_a_read_uses_an_index(db, big_log, auto_explain, call
     scans = [(n["Node Type"], n.get("Index Name")) for n in inner if n.get("Relation Name") == "logs"]
     assert scans, f"no nested plan read audit.logs; plans: {plans}"
     assert not [s for s in scans if s[0] == "Seq Scan"], f"{call}: sequential scan of audit.logs: {scans}"
+
+
+@pytest.mark.parametrize("flt", ['{"user_id": 7}', '{"org_id": 3}', '{"role": "admin"}', '{"org_id": 3, "role": "admin"}'],
+                         ids=["key-column", "other-key-column", "lookup-column", "two"])
+def test_a_filtered_read_finds_its_records_through_a_lookup_index(db, big_log, auto_explain, flt):
+    db.execute("CREATE TABLE members (user_id int NOT NULL, org_id int NOT NULL, role text, PRIMARY KEY (user_id, org_id))")
+    db.execute("SELECT audit.enable('members', lookup_columns => '{role}')")
+    db.execute("INSERT INTO members SELECT u, o, CASE WHEN u % 5 = 0 THEN 'admin' ELSE 'member' END"
+               " FROM generate_series(1, 200) u, generate_series(1, 20) o")
+    db.execute("UPDATE members SET role = 'owner' WHERE org_id = 3 AND user_id < 50")
+    db.execute("ANALYZE audit.logs")
+    conn, plans = auto_explain
+    lookup = {db.execute("SELECT audit._lookup_index_name('public', 'members', %s)", [c]).fetchone()[0]
+              for c in ("user_id", "org_id", "role")}
+    for _ in range(7):
+        plans.clear()
+        rows = conn.execute("SELECT * FROM audit.table_at('members', now(), %s)", [flt]).fetchall()
+    assert rows
+    scans = [(n["Node Type"], n.get("Index Name")) for p in plans for n in nodes(p["Plan"])
+             if n.get("Relation Name") == "logs"]
+    assert not [s for s in scans if s[0] == "Seq Scan"], f"{flt}: sequential scan of audit.logs: {scans}"
+    used = {n.get("Index Name") for p in plans for n in nodes(p["Plan"])}  # bitmap index scans name no relation
+    assert used & lookup, f"{flt}: no lookup index used: {scans}"
