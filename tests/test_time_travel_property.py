@@ -110,7 +110,7 @@ class TimeTravel(RuleBasedStateMachine):
             self.run(f"INSERT INTO {self.ta} VALUES (%s, %s, %s)", row)
         for row in b:
             self.run(f"INSERT INTO {self.tb} VALUES (%s, %s, %s)", row)
-        self.run("SELECT audit.enable(%s)", [self.ta])
+        self.run("SELECT audit.enable(%s, lookup_columns => '{name}')", [self.ta])
         self.run("SELECT audit.enable(%s)", [self.tb])
         self.remember()
         self.busy = False
@@ -318,6 +318,27 @@ class TimeTravel(RuleBasedStateMachine):
         for i, mi in enumerate(moments):
             assert got[i] == self.moments[mi][idx], f"table_at({table}) at moment {mi} of {len(self.moments)}"
 
+    def check_filters(self, moments):
+        """table_at with a filter: through a lookup column (ta.name), each key column of tb's
+        composite key, and a column without an index (ta.n, tb.role): the records of the moment
+        whose row contains it."""
+        probes = [("a", {"name": v}) for v in ("a", "b", "c", None)] + [("a", {"n": v}) for v in (0, 1, -1)]
+        probes += [("b", {"org_id": o}) for o in TB_ORGS] + [("b", {"user_id": u}) for u in (1, 2, 3)]
+        probes += [("b", {"role": "r"}), ("b", {"org_id": 1, "user_id": 2}), ("b", {"org_id": 2, "role": "w"})]
+        stamps = [self.moments[i][0] for i in moments]
+        for which, flt in probes:
+            table, key_of, idx = (self.ta, ta_key, 1) if which == "a" else (self.tb, tb_key, 2)
+            got: dict[int, dict] = {i: {} for i in range(len(stamps))}
+            for i, st_ in self.conn.execute(
+                    "SELECT m.i - 1, t.state FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS m (ts, i)"
+                    " CROSS JOIN LATERAL audit.table_at(%s, m.ts, %s) AS t", [stamps, table, Jsonb(flt)]):
+                k = key_of(st_)
+                assert k not in got[i], f"table_at({table}, {flt}) at moment {moments[i]}: record {k} twice"
+                got[i][k] = st_
+            for i, mi in enumerate(moments):
+                want = {k: r for k, r in self.moments[mi][idx].items() if all(r.get(c) == v for c, v in flt.items())}
+                assert got[i] == want, f"table_at({table}, {flt}) at moment {mi} of {len(self.moments)}"
+
     def keys_to_probe(self, which, mi):
         """Every key any row had at any moment so far, and some keys never used."""
         return sorted(self.seen_a if which == "a" else self.seen_b)
@@ -400,6 +421,7 @@ class TimeTravel(RuleBasedStateMachine):
             self.check_table_at(which, everything)
             self.check_state_at(which, everything)
             self.check_history(which)
+        self.check_filters(everything)
 
     def teardown(self):
         if not self.busy:  # a step that failed has already reported; do not hide it
