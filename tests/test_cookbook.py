@@ -37,7 +37,7 @@ FENCE_OPEN = re.compile(r"^```\s*([A-Za-z0-9_+-]*)\s*$")
 TESTED = {
     "record-entries", "record-entries-composite", "actor-recent", "migration-changes", "request-changes",
     "field-changes", "counts", "busy-actors", "state-at", "row-at", "state-at-composite", "rows-at",
-    "history", "history-diff", "moderation-context", "context-psql", "context-migration",
+    "history", "history-diff", "moderation-context", "members-at", "organizations-at-moderations", "context-psql", "context-migration",
     "context-psycopg", "context-node",
 }
 
@@ -372,6 +372,24 @@ def test_moderation_context_of_a_user_without_membership(story_db):
         ("1", st.SIGNUP_NAME, MEMBERSHIP, ORG_BEFORE),
         ("2", "Grace", None, None),
     ]
+
+
+def test_members_at(story_db):
+    moments = story_db.story.moments
+    assert run_sql(story_db.database, "members-at", ts=moments["signed_up"].isoformat()) == [
+        {"user_id": "1", "role": "member"}]
+    # Before the sign-up the organization had no members; after it, the membership still stands.
+    first = story_db.conn.execute("select min(created_at) from audit.logs").fetchone()[0]
+    assert run_sql(story_db.database, "members-at", ts=first.isoformat()) == []
+    assert run_sql(story_db.database, "members-at", ts=moments["after_email_change"].isoformat()) == [
+        {"user_id": "1", "role": "member"}]
+
+
+def test_organizations_at_moderations_show_the_name_then(story_db):
+    rows = run_sql(story_db.database, "organizations-at-moderations")
+    assert [(r["moderation_id"], r["organization"], r["role"]) for r in rows] == [("1", st.ORG_NAME, "member")]
+    # The organization was renamed after the moderation.
+    assert story_db.conn.execute("select name from organizations").fetchone()[0] == st.NEW_ORG_NAME
 
 
 # --------------------------------------------------------------------------
