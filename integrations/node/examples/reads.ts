@@ -22,6 +22,6 @@ export async function userHistory(db: NodePgDatabase, userId: number) {
 }
 
 export async function suspendedUsersAt(db: NodePgDatabase, ts: Date | string) {
-  return tableAt(db, users, ts, { status: 'suspended' }); // needs audit.table_at(tbl, ts, filter)
+  return tableAt(db, users, ts, { status: 'suspended' }); // the users whose state at ts contains it
 }
 // end example

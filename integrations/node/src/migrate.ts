@@ -107,6 +107,8 @@ export interface EnableOptions {
   snapshot?: boolean;
   keyColumns?: string[];
   requireActor?: boolean;
+  /** columns indexed for tableAt(..., filter) (the columns of a composite key always are) */
+  lookupColumns?: string[];
 }
 
 const textArray = (values: readonly string[]): string =>
@@ -120,6 +122,7 @@ export function enableAudit(pgm: MigrationBuilder, table: TableRef, options: Ena
   if (options.snapshot !== undefined) args.push(`snapshot => ${options.snapshot ? 'true' : 'false'}`);
   if (options.keyColumns) args.push(`key_columns => ${textArray(options.keyColumns)}`);
   if (options.requireActor !== undefined) args.push(`require_actor => ${options.requireActor ? 'true' : 'false'}`);
+  if (options.lookupColumns) args.push(`lookup_columns => ${textArray(options.lookupColumns)}`);
   pgm.sql(`${setMigrationSql(options.migration)}\nselect audit.enable(${args.join(', ')});`);
 }
 

@@ -65,9 +65,10 @@ describe('the documented migration', { skip: emptyDsn ? false : 'AUDIT_NODE_EMPT
     assert.deepEqual(ran.map((m) => m.name), [NAME]);
     const version = (await pool.query('select audit.version() as v')).rows[0].v;
     if (workingVersion) assert.equal(version, workingVersion);
-    const [t] = (await pool.query(`select table_name::text as t, ignore_columns, redact_columns
+    const [t] = (await pool.query(`select table_name::text as t, ignore_columns, redact_columns, lookup_columns
       from audit.tables`)).rows;
-    assert.deepEqual(t, { t: 'users', ignore_columns: ['updated_at', 'sign_in_count'], redact_columns: ['encrypted_password'] });
+    assert.deepEqual(t, { t: 'users', ignore_columns: ['updated_at', 'sign_in_count'],
+      redact_columns: ['encrypted_password'], lookup_columns: ['status'] });
     const snap = (await pool.query(`select record_id, actor_type, migration_name, new_values from audit.logs
       where table_name = 'users' and action = 'SNAPSHOT' order by record_id`)).rows;
     assert.equal(snap.length, 2);

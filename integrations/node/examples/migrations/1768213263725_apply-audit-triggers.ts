@@ -10,6 +10,7 @@ export async function up(pgm: MigrationBuilder): Promise<void> {
     migration, // recorded on the SNAPSHOT rows of the users that exist now
     ignoreColumns: ['updated_at', 'sign_in_count'],
     redactColumns: ['encrypted_password'],
+    lookupColumns: ['status'], // indexed for tableAt(db, users, ts, { status: 'suspended' })
   });
 }
 
