@@ -63,6 +63,7 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/_key_live.sql
 \ir functions/_state_at.sql
 \ir functions/state_at.sql
+\ir functions/_table_at_query.sql
 \ir functions/table_at.sql
 \ir functions/history.sql
 \ir functions/_populate.sql

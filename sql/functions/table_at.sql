@@ -10,46 +10,7 @@ begin
     if ts is null then
         raise exception using errcode = '22004', message = 'audit.table_at: ts must not be NULL';
     end if;
-    -- Per key, its latest row (read in index order, no sort), unless that row ended the record or
-    -- a later UPDATE of another transaction moved the record away from the key. Where the
-    -- transaction of the latest row may have held two records on the key (a deferred unique key:
-    -- a deletion right after another row of its transaction, or a later key change in the same
-    -- transaction), audit._state_at works the key out.
-    return query
-    with a as (
-        select distinct on (l.record_id) l.record_id, l.id, l.action, l.new_values, l.created_at, l.transaction_id
-        from audit.logs as l
-        where l.table_name = v_cfg.log_table and l.schema_name = v_cfg.log_schema and l.created_at <= ts
-        order by l.record_id desc, l.id desc
-    ),
-
-    v as (
-        select a.record_id, a.new_values,
-            case when a.action in ('DELETE', 'TRUNCATE') then
-                case when (
-                    select p.transaction_id from audit.logs as p
-                    where p.table_name = v_cfg.log_table and p.record_id = a.record_id
-                        and p.schema_name = v_cfg.log_schema and p.id < a.id
-                    order by p.id desc
-                    limit 1
-                ) = a.transaction_id then 'replay' else 'gone' end
-            else
-                -- NULL: no later departure; true: one of another transaction; false: only the same.
-                case (
-                    select pg_catalog.bool_or(d.transaction_id <> a.transaction_id) from audit.logs as d
-                    where d.table_name = v_cfg.log_table and d.old_record_id = a.record_id
-                        and d.record_id <> a.record_id and d.schema_name = v_cfg.log_schema
-                        and d.created_at <= ts and d.created_at > a.created_at
-                ) when true then 'gone' when false then 'replay' else 'here' end
-            end as verdict
-        from a
-    )
-
-    select v.record_id, v.new_values from v where v.verdict = 'here'
-    union all
-    select s.record_id, s.new_values
-    from v cross join lateral audit._state_at(v_cfg, v.record_id, ts) as s
-    where v.verdict = 'replay';
+    return query execute audit._table_at_query(false) using v_cfg.log_table, v_cfg.log_schema, ts, v_cfg;
 end
 $$;
 
@@ -85,7 +46,10 @@ begin
             hint = 'For example ''{"user_id": 98}''::jsonb.';
     end if;
     select k into v_bad from pg_catalog.jsonb_object_keys(filter) as k
-    where k not in (select c.name from audit._columns(tbl) as c) and k <> all(v_cfg.columns)
+    where k <> all(v_cfg.columns) and not exists (
+        select from pg_catalog.pg_attribute as a
+        where a.attrelid = tbl and a.attname = k and a.attnum > 0 and not a.attisdropped
+    )
     limit 1;
     if found then
         raise exception using
@@ -113,10 +77,9 @@ begin
             from pg_catalog.unnest(v_indexed) as k
         )
     ) into v_keys using ts;
-    return query
-    select s.record_id, s.new_values
-    from pg_catalog.unnest(v_keys) as k (rid)
-    cross join lateral audit._state_at(v_cfg, k.rid, ts) as s
-    where s.new_values @> filter;
+    return query execute format(
+        'select t.record_id, t.new_values from (%s) as t where t.new_values operator(pg_catalog.@>) $6',
+        audit._table_at_query(true)
+    ) using v_cfg.log_table, v_cfg.log_schema, ts, v_cfg, v_keys, filter;
 end
 $$;

@@ -1,0 +1,51 @@
+-- The query of audit.table_at, run with EXECUTE so that it is planned for each call: $1 the log
+-- table, $2 the log schema, $3 the moment, $4 the audit.config row, and where p_some_keys, $5 the
+-- keys (record_id) to read, else every key of the table.
+-- Per key, its latest row (read in index order, no sort), unless that row ended the record or a
+-- later UPDATE of another transaction moved the record away from the key. Where the transaction
+-- of the latest row may have held two records on the key (a deferred unique key: a deletion right
+-- after another row of its transaction, or a later key change in the same transaction),
+-- audit._state_at works the key out.
+create or replace function audit._table_at_query(p_some_keys boolean)
+returns text
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+    select 'with a as ('
+        ' select distinct on (l.record_id) l.record_id, l.id, l.action, l.new_values, l.created_at, l.transaction_id'
+        ' from audit.logs as l'
+        ' where l.table_name = $1 and l.schema_name = $2 and l.created_at <= $3'
+        || case when p_some_keys then ' and l.record_id = any($5)' else '' end
+        || ' order by l.record_id desc, l.id desc'
+        || $q$
+    ),
+
+    v as (
+        select a.record_id, a.new_values,
+            case when a.action in ('DELETE', 'TRUNCATE') then
+                case when (
+                    select p.transaction_id from audit.logs as p
+                    where p.table_name = $1 and p.record_id = a.record_id
+                        and p.schema_name = $2 and p.id < a.id
+                    order by p.id desc
+                    limit 1
+                ) = a.transaction_id then 'replay' else 'gone' end
+            else
+                -- NULL: no later departure; true: one of another transaction; false: only the same.
+                case (
+                    select pg_catalog.bool_or(d.transaction_id <> a.transaction_id) from audit.logs as d
+                    where d.table_name = $1 and d.old_record_id = a.record_id
+                        and d.record_id <> a.record_id and d.schema_name = $2
+                        and d.created_at <= $3 and d.created_at > a.created_at
+                ) when true then 'gone' when false then 'replay' else 'here' end
+            end as verdict
+        from a
+    )
+
+    select v.record_id, v.new_values from v where v.verdict = 'here'
+    union all
+    select s.record_id, s.new_values
+    from v cross join lateral audit._state_at($4, v.record_id, $3) as s
+    where v.verdict = 'replay'
+    $q$
+$$;
