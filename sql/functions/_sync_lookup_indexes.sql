@@ -1,5 +1,6 @@
 -- Makes the lookup indexes of audited table p_cfg those audit._lookup_columns names: one partial
--- index of audit.logs per column, on (new_values -> column), over that table's log rows only. Each
+-- index of audit.logs per column, on (new_values -> column), over that table's log rows only, with
+-- the record and the moment included so that finding the candidates of a filter reads no log row. Each
 -- carries as its comment the jsonb array [log schema, log table, column], by which a later call
 -- finds those that are no longer wanted. Only where something changes does it lock the log
 -- (audit._lock_log: the audited tables, then the log): building an index holds audited writes for
@@ -43,7 +44,8 @@ begin
         end if;
         perform audit._lock_log('share');
         execute format(
-            'create index %I on audit.logs ((new_values -> %L)) where schema_name = %L and table_name = %L',
+            'create index %I on audit.logs ((new_values -> %L)) include (record_id, created_at) '
+            'where schema_name = %L and table_name = %L',
             v_name, v_column, p_cfg.log_schema, p_cfg.log_table
         );
         execute format('comment on index audit.%I is %L', v_name,
