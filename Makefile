@@ -15,7 +15,8 @@
 #                                  scripts of older releases and the update scripts from them)
 #   make release                   freeze the working tree as sql/releases/audit_trail--<version>.sql
 #   make install DATABASE_URL=...  install the package into a database with psql
-#   make demo | make bench         run tests/demo.py | tests/bench.py
+#   make demo | make bench         run tests/demo.py | tests/bench.py, then tests/bench_moderation.py
+#   make bench-moderation          only the moderation page at real size (1,000,000 memberships)
 #   make clean                     remove .venv, dist/ and caches (distclean: also the PostgreSQL binaries)
 #
 # Where the test servers come from (tests/pgserver.py): AUDIT_TEST_DSN (an existing server), else
@@ -50,7 +51,7 @@ ifneq ($(strip $(ROUTE)),)
 export AUDIT_PG_ROUTE := $(ROUTE)
 endif
 
-.PHONY: venv test lint lint-plpgsql lint-plpgsql-if-available pytest dist release install demo bench \
+.PHONY: venv test lint lint-plpgsql lint-plpgsql-if-available pytest dist release install demo bench bench-moderation \
 	clean distclean node-status test-node
 
 venv: $(STAMP)
@@ -142,6 +143,10 @@ demo: venv
 
 bench: venv
 	$(VENV_PY) tests/bench.py
+	$(VENV_PY) tests/bench_moderation.py
+
+bench-moderation: venv
+	$(VENV_PY) tests/bench_moderation.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .hypothesis

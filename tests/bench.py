@@ -243,6 +243,8 @@ def ident(name: str) -> sql.Identifier:
 
 
 class Bench:
+    lookup_columns: list[str] = []  # --lookup-columns: the audited side's lookup_columns (W1, W3-W5)
+
     def __init__(self, server: Server, dbname: str, plan: Plan, explain: bool):
         self.server = server
         self.dbname = dbname
@@ -356,7 +358,7 @@ class Bench:
         self.exec(FLOOR_SQL)
         self.add_floor_triggers("users_floor", per_row=True)  # statement triggers from W3 on
         t1 = time.perf_counter()
-        self.exec("select audit.enable('users_audited')")
+        self.exec("select audit.enable('users_audited', lookup_columns => %s)", (self.lookup_columns,))
         self.info["enable_snapshot_ms"] = round((time.perf_counter() - t1) * 1000, 1)
         self.exec(f"select audit.enable('users_audited_opts', ignore_columns => {OPTS_IGNORE}, "
                   f"redact_columns => {OPTS_REDACT})")
@@ -505,7 +507,7 @@ class Bench:
                 table = f"ins_{side}_{r + 1}"
                 self.exec(sql.SQL(USERS_DDL).format(t=ident(table)))
                 if side == "audited":
-                    self.exec("select audit.enable(%s)", (table,))
+                    self.exec("select audit.enable(%s, lookup_columns => %s)", (table, self.lookup_columns))
                 elif side == "floor":
                     self.add_floor_triggers(table, per_row=False)
                 self.prepare(table)
@@ -841,6 +843,9 @@ def main(argv: list[str]) -> int:
                     help="at the end, print the plans of the statements inside the capture triggers")
     ap.add_argument("--no-statements", action="store_true",
                     help="skip the pg_stat_statements section at the end")
+    ap.add_argument("--lookup-columns", default="",
+                    help="comma-separated lookup_columns of the audited users tables (e.g. org_id,status): "
+                         "what lookup indexes cost capture, beside a run without")
     ap.add_argument("--rounds", type=int, help="rounds of every workload (default 3, --quick 1)")
     ap.add_argument("--seconds", type=int, help="seconds of each pgbench run (default 10, --quick 3)")
     args = ap.parse_args(argv)
@@ -866,6 +871,8 @@ def main(argv: list[str]) -> int:
         with server.connect() as conn:
             conn.execute(sql.SQL("create database {}").format(ident(dbname)))
         bench = Bench(server, dbname, plan, args.explain)
+        bench.lookup_columns = [c for c in args.lookup_columns.split(",") if c]
+        bench.info["lookup_columns"] = bench.lookup_columns
         bench.with_statements = not args.no_statements
         log(f"bench: server {server.kind} {server.dsn(dbname)}, pgbench {bench.pgbench}")
         settings = bench.settings()
