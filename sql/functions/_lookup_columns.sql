@@ -3,7 +3,7 @@
 -- column, so that "the memberships of user 98" needs no option. A filter on any of them finds its
 -- candidate records through an index; any other filter reads the table's whole log.
 create or replace function audit._lookup_columns(p_cfg audit.config)
-returns text []
+returns text[]
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$

@@ -3,7 +3,7 @@
 -- is false. Run it again after ALTER TABLE so the capture code matches the table's columns.
 -- lookup_columns are indexed in the log for audit.table_at(tbl, ts, filter) (audit._sync_lookup_indexes).
 -- (0.2.0 had no lookup_columns: its signature gives way to this one.)
-drop function if exists audit.enable(regclass, text [], text [], boolean, text [], boolean);
+drop function if exists audit.enable(regclass, text[], text[], boolean, text[], boolean);
 create or replace function audit.enable(
     tbl regclass,
     ignore_columns text[] default '{}',
