@@ -11,14 +11,28 @@ returns text
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$
-    select 'with a as ('
-        ' select distinct on (l.record_id) l.record_id, l.id, l.action, l.new_values, l.created_at, l.transaction_id'
-        ' from audit.logs as l'
-        ' where l.table_name = $1 and l.schema_name = $2 and l.created_at <= $3'
-        || case when p_some_keys then ' and l.record_id = any($5)' else '' end
-        || ' order by l.record_id desc, l.id desc'
-        || $q$
+    select case when p_some_keys then
+        -- Per key its latest row up to the moment, read newest first, one key at a time.
+        $q$with a as (
+        select l.record_id, l.id, l.action, l.new_values, l.created_at, l.transaction_id
+        from pg_catalog.unnest($5::text []) as k (rid)
+        cross join lateral (
+            select x.record_id, x.id, x.action, x.new_values, x.created_at, x.transaction_id
+            from audit.logs as x
+            where x.table_name = $1 and x.record_id = k.rid and x.schema_name = $2 and x.created_at <= $3
+            order by x.id desc
+            limit 1
+        ) as l
     ),
+$q$ else
+        -- Every key's rows in index order: the first of each key is its latest (no sort).
+        $q$with a as (
+        select distinct on (l.record_id) l.record_id, l.id, l.action, l.new_values, l.created_at, l.transaction_id
+        from audit.logs as l
+        where l.table_name = $1 and l.schema_name = $2 and l.created_at <= $3
+        order by l.record_id desc, l.id desc
+    ),
+$q$ end || $q$
 
     v as (
         select a.record_id, a.new_values,
