@@ -86,12 +86,17 @@ begin
     perform audit._check_columns(tbl, 'redact_columns', redact_columns);
     lookup_columns := coalesce(lookup_columns, '{}');
     perform audit._check_columns(tbl, 'lookup_columns', lookup_columns);
-    select k into v_other from pg_catalog.unnest(lookup_columns) as k
-    where k = any(ignore_columns) or k = any(redact_columns) limit 1;
+    select k into v_other from pg_catalog.unnest(lookup_columns) as k where k = any(redact_columns) limit 1;
     if found then
         raise exception using errcode = '22023', message = format(
-            'audit: lookup column %s of table %s is ignored or redacted, so the log holds no value of it to look up',
+            'audit: lookup column %s of table %s is in redact_columns: the log holds only "[redacted]" for it',
             quote_ident(v_other), tbl);
+    end if;
+    select k into v_other from pg_catalog.unnest(lookup_columns) as k where k = any(ignore_columns) limit 1;
+    if found then
+        raise exception using errcode = '22023', message = format(
+            'audit: lookup column %s of table %s is in ignore_columns: its changes alone are not logged, so a '
+            'lookup would see stale values', quote_ident(v_other), tbl);
     end if;
 
     if key_columns is not null then

@@ -57,9 +57,16 @@ begin
             message = format('audit.table_at: filter names column %s, which table %s does not have',
                 audit._shown(quote_ident(v_bad)), tbl);
     end if;
+    -- A lookup index finds equal values: it serves a filter's scalar values (a number, a string,
+    -- true, null), not an array or object, which match by containment. An index missing (one the
+    -- upgrade from 0.2.0 has not built yet for a composite key) serves nothing.
     v_indexed := array(
         select k from pg_catalog.jsonb_object_keys(filter) as k
         where k = any(audit._lookup_columns(v_cfg))
+            and pg_catalog.jsonb_typeof(filter -> k) not in ('array', 'object')
+            and pg_catalog.to_regclass(
+                'audit.' || audit._lookup_index_name(v_cfg.log_schema, v_cfg.log_table, k)
+            ) is not null
         order by k
     );
     if pg_catalog.cardinality(v_indexed) = 0 then

@@ -15,6 +15,7 @@ grant execute on function audit.rows_at(anyelement, timestamptz) to public;
 grant execute on function audit.rows_at(anyelement, timestamptz, jsonb) to public;
 grant execute on function audit._lookup_columns(audit.config) to public;
 grant execute on function audit._table_at_query(boolean) to public;
+grant execute on function audit._lookup_index_name(text, text, text) to public;
 grant execute on function audit.diff(jsonb, jsonb) to public;
 grant execute on function audit._config_of(regclass, text) to public;
 grant execute on function audit._record_key(audit.config, text, boolean, text) to public;
