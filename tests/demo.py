@@ -124,10 +124,9 @@ from moderations as m
 left join lateral audit.state_at('users', m.user_id, m.created_at) as u on true
 left join lateral (
     select uo.state as membership, o.state as organization
-    from audit.table_at('users_organizations', m.created_at) as uo
+    from audit.table_at('users_organizations', m.created_at, jsonb_build_object('user_id', m.user_id)) as uo
     left join lateral audit.state_at('organizations', (uo.state ->> 'organization_id')::bigint, m.created_at) as o
         on true
-    where (uo.state ->> 'user_id')::bigint = m.user_id
 ) as mo on true
 order by m.id
 """
@@ -156,7 +155,7 @@ def run_demo(server: Server) -> None:
                   f"on PostgreSQL {server.major} ({server.kind} server)")
             st.create_schema(conn)
             query(conn, "Audited tables (audit.tables)",
-                  "select table_name, key_columns, ignore_columns, redact_columns from audit.tables"
+                  "select table_name, key_columns, ignore_columns, redact_columns, lookup_columns from audit.tables"
                   " order by table_name::text")
 
             print("\nThe story, one transaction per step:")
@@ -169,8 +168,8 @@ def run_demo(server: Server) -> None:
                   " it changed ignored columns only)")
 
             query(conn, "The log (audit.logs)", LOG_SQL)
-            query(conn, "What each UPDATE kept of the old row: the changed columns only (updated_at left out here),"
-                        " and its context", VALUES_SQL)
+            query(conn, "What each UPDATE kept of the old row: the changed columns only (the demo hides"
+                        " updated_at from this column), and its context", VALUES_SQL)
             query(conn, f"History of user {story.user_id} (audit.history('users', {story.user_id}))",
                   HISTORY_SQL, (story.user_id,))
             rows = []
@@ -180,7 +179,8 @@ def run_demo(server: Server) -> None:
             print_table(f"User {story.user_id} before and after the e-mail change (audit.state_at)",
                         ["moment", "valid_from", "action", "name", "email", "actor_email"], rows)
             query(conn, "Each moderation with the user, organization and membership as they were then"
-                        " (moderations LATERAL audit.state_at)", MODERATION_CONTEXT_SQL)
+                        " (each moderation joined to audit.state_at at its created_at, and to the"
+                        " memberships through audit.table_at with a filter on user_id)", MODERATION_CONTEXT_SQL)
             query(conn, "...and as they are now", NOW_SQL, (story.user_id, story.organization_id))
     finally:
         drop_database(server, dbname)
