@@ -10,6 +10,7 @@ begin
     if ts is null then
         raise exception using errcode = '22004', message = 'audit.table_at: ts must not be NULL';
     end if;
+    perform audit._check_horizon(ts, 'audit.table_at');
     -- Per key, its latest row (read in index order, no sort), unless that row ended the record or
     -- a later UPDATE of another transaction moved the record away from the key. Where the
     -- transaction of the latest row may have held two records on the key (a deferred unique key:
