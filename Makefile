@@ -15,7 +15,8 @@
 #                                  scripts of older releases and the update scripts from them)
 #   make release                   freeze the working tree as sql/releases/audit_trail--<version>.sql
 #   make install DATABASE_URL=...  install the package into a database with psql
-#   make demo | make bench         run tests/demo.py | tests/bench.py
+#   make demo | make bench         run tests/demo.py | tests/bench.py (make bench ONLY=lifecycle: the
+#                                  purge and erase section alone; BENCH_ARGS=... passes arguments on)
 #   make clean                     remove .venv, dist/ and caches (distclean: also the PostgreSQL binaries)
 #
 # Where the test servers come from (tests/pgserver.py): AUDIT_TEST_DSN (an existing server), else
@@ -141,7 +142,7 @@ demo: venv
 	$(VENV_PY) tests/demo.py
 
 bench: venv
-	$(VENV_PY) tests/bench.py
+	$(VENV_PY) tests/bench.py $(if $(ONLY),--only $(ONLY)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .hypothesis
