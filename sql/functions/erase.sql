@@ -1,7 +1,7 @@
 -- The right to erasure for one record of table tbl (key id, as audit.state_at takes it): in every
 -- log row of the record (found as audit.history finds it, across key changes) every value but the
 -- key's becomes "[erased]" (JSON nulls stay null); in every log row where the record was the actor
--- (actor_id equal to its key, or actor_email equal to any string value the record ever had), the
+-- (actor_id equal to any key it had, or actor_email equal to any string value the record ever had), the
 -- actor's e-mail and id become "[erased]", and so does any such string in the row's context.
 -- Actions, times, changed_fields, other records' rows and the order of events stay. Recorded in
 -- audit.operations; returns the number of log rows rewritten. Only the package's owner may run
@@ -18,6 +18,7 @@ declare
     v_key text;
     v_ids bigint [];
     v_strings text [];
+    v_keys text [];
     v_n bigint;
     v_rewritten bigint := 0;
 begin
@@ -39,6 +40,11 @@ begin
             errcode = 'P0002',
             message = format('audit.erase: table %s has no record with key %s in the log', tbl, audit._shown(v_key));
     end if;
+    -- Every key the record ever had (an actor_id names one of them).
+    select pg_catalog.array_agg(distinct k.k) into v_keys
+    from audit.logs as l
+    cross join lateral (values (l.record_id), (l.old_record_id)) as k (k)
+    where l.id = any(v_ids) and k.k is not null;
     -- Every string the record ever held (its e-mails among them), but the key's and the markers.
     select coalesce(pg_catalog.array_agg(distinct e.value #>> '{}'), '{}') into v_strings
     from audit.logs as l
@@ -63,12 +69,12 @@ begin
     -- Rows where the record was the actor, in any table's log.
     update audit.logs as l
     set actor_email = case when l.actor_email = any(v_strings) then '[erased]' else l.actor_email end,
-        actor_id = case when l.actor_id = v_key then '[erased]' else l.actor_id end,
+        actor_id = case when l.actor_id = any(v_keys) then '[erased]' else l.actor_id end,
         context = audit._erased_strings(l.context, v_strings)
     where l.id in (
         select a.id from audit.logs as a where a.actor_email = any(v_strings)
         union
-        select a.id from audit.logs as a where a.actor_id = v_key
+        select a.id from audit.logs as a where a.actor_id = any(v_keys)
     );
     get diagnostics v_n = row_count;
     v_rewritten := v_rewritten + v_n;
