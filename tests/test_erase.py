@@ -74,6 +74,8 @@ def test_erase_leaves_no_trace_of_the_record(db, people):
     # Reads show "[erased]"; the key and NULLs stay.
     state = db.execute("SELECT state FROM audit.state_at('people', 11, clock_timestamp())").fetchone()[0]
     assert state == {"id": 11, "email": "[erased]", "name": "[erased]", "address": "[erased]", "age": "[erased]"}
+    typed = db.execute("SELECT (audit.row_at(NULL::people, 11, clock_timestamp())).*").fetchone()
+    assert typed == (11, "[erased]", "[erased]", "[erased]", None)  # "[erased]" does not fit an int: NULL
     hist = db.execute("SELECT state FROM audit.history('people', 11)").fetchall()
     assert hist[0][0]["address"] is None and hist[0][0]["id"] == 1
     # The actor rows no longer identify her, the note's values stay, other actors stay.
@@ -127,5 +129,7 @@ def test_erase_runs_beside_capture(db, people, connect):
     for t in threads:
         t.join()
     assert not errors and done
+    assert db.execute("SELECT count(*) FROM audit.logs WHERE table_name = 'notes' AND action = 'UPDATE'"
+                      " AND record_id <> '10'").fetchone()[0] == len(done)
     assert db.execute("SELECT count(*) FROM audit.logs WHERE table_name = 'notes' AND created_at > %s",
-                      [ts]).fetchone()[0] >= len(done)
+                      [ts]).fetchone()[0] > 0
