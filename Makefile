@@ -16,6 +16,8 @@
 #   make release                   freeze the working tree as sql/releases/audit_trail--<version>.sql
 #   make install DATABASE_URL=...  install the package into a database with psql
 #   make demo | make bench         run tests/demo.py | tests/bench.py, then tests/bench_moderation.py
+#                                  (make bench ONLY=lifecycle: the purge and erase section alone,
+#                                  no moderation bench; BENCH_ARGS=... passes arguments on)
 #   make bench-moderation          only the moderation page at real size (1,000,000 memberships)
 #   make clean                     remove .venv, dist/ and caches (distclean: also the PostgreSQL binaries)
 #
@@ -142,8 +144,8 @@ demo: venv
 	$(VENV_PY) tests/demo.py
 
 bench: venv
-	$(VENV_PY) tests/bench.py
-	$(VENV_PY) tests/bench_moderation.py
+	$(VENV_PY) tests/bench.py $(if $(ONLY),--only $(ONLY)) $(BENCH_ARGS)
+	$(if $(ONLY),,$(VENV_PY) tests/bench_moderation.py)
 
 bench-moderation: venv
 	$(VENV_PY) tests/bench_moderation.py

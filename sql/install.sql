@@ -17,6 +17,7 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/_lock_log.sql
 \ir schema/logs.sql
 \ir schema/config.sql
+\ir schema/lifecycle.sql
 \ir schema/drop_internal.sql
 
 \ir functions/_type_is_trusted.sql
@@ -70,6 +71,14 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/row_at.sql
 \ir functions/rows_at.sql
 \ir functions/diff.sql
+
+-- Lifecycle: retention and erasure.
+\ir functions/_check_horizon.sql
+\ir functions/_check_lifecycle_role.sql
+\ir functions/_erased.sql
+\ir functions/purge.sql
+\ir functions/erase.sql
+\ir functions/maintain.sql
 
 \ir views/tables.sql
 \ir triggers/logs_append_only.sql

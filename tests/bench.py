@@ -166,10 +166,12 @@ class Plan:
     read_calls: int = 200
     min_log_rows: int = 1_000_000
     table_at_runs: int = 3
+    lifecycle_rows: int = 10_000_000
+    lifecycle_seconds: int = 10
 
 
 QUICK = Plan(pgbench_rounds=1, pgbench_seconds=3, bulk_rounds=1, log_bytes_updates=5_000, read_calls=50,
-             min_log_rows=0, table_at_runs=1)
+             min_log_rows=0, table_at_runs=1, lifecycle_rows=1_000_000, lifecycle_seconds=5)
 
 
 @dataclass
@@ -669,6 +671,107 @@ class Bench:
                            f"{nrows:>8,}  {text}")
         self.exec("drop table stmt_plain")
 
+
+    # ------------------------------------------------------------------ lifecycle: purge and erase
+
+    def lifecycle(self) -> None:
+        """A log of plan.lifecycle_rows rows over 12 months, written straight into audit.logs; the
+        oldest month purged while pgbench writes single-row UPDATEs; one record of 1,000 log rows
+        erased."""
+        n_rows, keys = self.plan.lifecycle_rows, 100_000
+        self.exec("create table lc_users (id bigint primary key, email text, name text, n int)")
+        self.exec("insert into lc_users select g, 'user' || g || '@example.com', 'User ' || g, 0 "
+                  "from generate_series(1, %s) as g", (keys,))
+        self.exec("select audit.enable('lc_users', snapshot => false)")
+        start = self.scalar("select now() - interval '12 months'")
+        step = self.scalar("select (now() - %s) / %s", (start, n_rows + 1))
+        t0 = time.perf_counter()
+        batch = 1_000_000
+        for lo in range(1, n_rows + 1, batch):
+            hi = min(lo + batch - 1, n_rows)
+            # Row g: key (g - 1) % keys + 1, its INSERT first, then UPDATEs; time and id ascend together.
+            self.exec(
+                "insert into audit.logs (created_at, transaction_id, schema_name, table_name, record_id, action, "
+                "old_values, new_values, changed_fields, actor_type, db_user) "
+                "select %s::timestamptz + (g - 1) * %s::interval, (1000 + g)::text::xid8, 'public', 'lc_users', "
+                "k::text, case when g <= %s then 'INSERT' else 'UPDATE' end, "
+                "case when g > %s then jsonb_build_object('n', g - %s) end, "
+                "jsonb_build_object('id', k, 'email', 'user' || k || '@example.com', 'name', 'User ' || k, 'n', g), "
+                "case when g <= %s then '{email,id,n,name}'::text[] else '{n}' end, 'system', current_user "
+                "from generate_series(%s::bigint, %s::bigint) as g, lateral (select (g - 1) %% %s + 1 as k) as x",
+                (start, step, keys, keys, keys, keys, lo, hi, keys))
+        gen_s = time.perf_counter() - t0
+        self.exec("vacuum analyze audit.logs")
+        total = self.scalar("select count(*) from audit.logs")
+        self.info["lifecycle_log_rows"] = total
+        self.info["lifecycle_generate_s"] = round(gen_s, 1)
+        log(f"lifecycle: {total:,} log rows over 12 months generated in {gen_s:.1f} s")
+
+        # Baseline: single-row UPDATEs of lc_users, 1 client.
+        script = self.workdir / "lc_update.sql"
+        script.write_text(f"\\set id random(1, {keys})\nupdate lc_users set n = n + 1 where id = :id;\n")
+        secs = self.plan.lifecycle_seconds
+
+        def pgbench(seconds: int) -> subprocess.Popen:
+            return subprocess.Popen([self.pgbench, "-n", "-M", "prepared", "-c", "1", "-f", str(script),
+                                     "-T", str(seconds), "-P", "1", self.dsn],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def progress(out: str) -> list[tuple[float, float]]:
+            return [(float(a), float(b)) for a, b in re.findall(r"progress: ([0-9.]+) s, ([0-9.]+) tps", out)]
+
+        self.exec("checkpoint")
+        proc = pgbench(secs)
+        out, err = proc.communicate()
+        base = progress(err)
+        base_tps = statistics.median(t for _, t in base) if base else None
+
+        cut = self.scalar("select %s::timestamptz + interval '1 month'", (start,))
+        self.exec("checkpoint")
+        proc = pgbench(secs + 20)
+        t_start = time.perf_counter()
+        time.sleep(3)
+        with self.connect() as conn:
+            p0 = time.perf_counter()
+            deleted = conn.execute("select audit.purge(%s, 'bench')", (cut,)).fetchone()[0]
+            p1 = time.perf_counter()
+        out, err = proc.communicate()
+        purge_s = p1 - p0
+        during = [t for at, t in progress(err) if p0 - t_start <= at - 0.5 and at - 1 <= p1 - t_start]
+        during_tps = statistics.mean(during) if during else None
+        res = self.add(Result("purge_s", f"purge oldest month of {total / 1e6:.0f}M-row log", "s", 10, "lower",
+                              compare=False,
+                              note=f"{deleted:,} log rows deleted; pgbench 1 client: {base_tps or 0:.0f} tps before, "
+                                   f"{during_tps or 0:.0f} tps during the purge (per-second samples {during})"))
+        res.audited.append(purge_s)
+        tps = self.add(Result("purge_tps", "single-row UPDATE tps during the purge", "tps", 0.8, "higher",
+                              note="ratio: tps during the purge / tps before (pgbench -P 1)"))
+        if base_tps and during_tps:
+            tps.plain.append(base_tps)
+            tps.audited.append(during_tps)
+        log(f"lifecycle: purge {purge_s:.2f} s, {deleted:,} rows; tps {base_tps} before, {during_tps} during")
+
+        # Erase: one record with 1,000 log rows, and 50 rows where it was the actor.
+        rid = keys + 1
+        self.exec("insert into lc_users values (%s, 'erase.me@example.com', 'Erase Me', 0)", (rid,))
+        with self.connect() as conn:
+            for i in range(999):
+                conn.execute("update lc_users set n = %s where id = %s", (i + 1, rid))
+            for i in range(50):
+                with conn.transaction():
+                    conn.execute("select audit.set_actor('erase.me@example.com', 'user', %s)", (str(rid),))
+                    conn.execute("update lc_users set n = n + 1 where id = %s", (i + 1,))
+        self.exec("analyze audit.logs")
+        with self.connect() as conn:
+            e0 = time.perf_counter()
+            rewritten = conn.execute("select audit.erase('lc_users', %s, 'bench')", (rid,)).fetchone()[0]
+            erase_ms = (time.perf_counter() - e0) * 1000
+        res = self.add(Result("erase_ms", "erase a record of 1,000 log rows", "ms", 100, "lower", compare=False,
+                              note=f"{rewritten:,} log rows rewritten (1,000 of the record, 50 as actor), "
+                                   f"on a log of {self.scalar('select count(*) from audit.logs'):,} rows"))
+        res.audited.append(erase_ms)
+        log(f"lifecycle: erase {erase_ms:.1f} ms, {rewritten} rows rewritten")
+
     # ------------------------------------------------------------------ --explain
 
     def explain_capture(self) -> None:
@@ -729,7 +832,12 @@ class Bench:
 
     # ------------------------------------------------------------------ run
 
-    def run(self) -> None:
+    def run(self, only: str | None = None) -> None:
+        if only == "lifecycle":
+            self.server.psql(["-q", "-f", str(install_sql_path())], dsn=self.dsn, timeout=600)
+            self.info["package_version"] = self.scalar("select audit.version()")
+            self.lifecycle()
+            return
         self.setup()
         self.w_pgbench("W1", "W1 single-row UPDATE, 1 client", 1, 0.65, with_options=True)
         self.w_pgbench("W2", "W2 single-row UPDATE, 4 clients", 4, 0.60)
@@ -739,6 +847,7 @@ class Bench:
         self.reads()
         if self.with_statements:
             self.statements()
+        self.lifecycle()
         if self.explain:
             self.explain_capture()
 
@@ -816,7 +925,8 @@ def report(bench: Bench, settings: dict, elapsed: float, plan: Plan, quick: bool
     for k, v in settings.items():
         lines.append(f"  {k:<22} {v}")
     for k in ("package_version", "setup_s", "enable_snapshot_ms", "row_bytes_avg", "row_jsonb_bytes_avg",
-              "log_rows_for_reads", "log_rows_of_users_audited", "log_total_bytes", "select_1_round_trip_ms"):
+              "log_rows_for_reads", "log_rows_of_users_audited", "log_total_bytes", "select_1_round_trip_ms",
+              "lifecycle_log_rows", "lifecycle_generate_s"):
         if k in bench.info:
             v = bench.info[k]
             lines.append(f"  {k:<22} {v:,}" if isinstance(v, int) else f"  {k:<22} {v}")
@@ -846,6 +956,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--lookup-columns", default="",
                     help="comma-separated lookup_columns of the audited users tables (e.g. org_id,status): "
                          "what lookup indexes cost capture, beside a run without")
+    ap.add_argument("--only", choices=["lifecycle"],
+                    help="run one section only: lifecycle (purge of a 10M-row log under pgbench, erase)")
+    ap.add_argument("--lifecycle-rows", type=int, help="log rows the lifecycle section generates (default 10M)")
     ap.add_argument("--rounds", type=int, help="rounds of every workload (default 3, --quick 1)")
     ap.add_argument("--seconds", type=int, help="seconds of each pgbench run (default 10, --quick 3)")
     args = ap.parse_args(argv)
@@ -855,6 +968,8 @@ def main(argv: list[str]) -> int:
         plan.pgbench_rounds = plan.bulk_rounds = args.rounds
     if args.seconds:
         plan.pgbench_seconds = args.seconds
+    if args.lifecycle_rows:
+        plan.lifecycle_rows = args.lifecycle_rows
 
     started = time.perf_counter()
     try:
@@ -876,7 +991,7 @@ def main(argv: list[str]) -> int:
         bench.with_statements = not args.no_statements
         log(f"bench: server {server.kind} {server.dsn(dbname)}, pgbench {bench.pgbench}")
         settings = bench.settings()
-        bench.run()
+        bench.run(args.only)
         settings["load_avg_1_5_15"] = f"{settings['load_avg_1_5_15']} at start, " \
             f"{[round(x, 2) for x in os.getloadavg()]} at end"
         elapsed = time.perf_counter() - started

@@ -16,6 +16,13 @@ and ``history`` of every key ever used agrees with the moments (see check_histor
 any row order; ``ta``'s key is a plain primary key (needed for ON CONFLICT), so its key changes
 move rows to keys that are all free.
 
+Purges: now and then ``audit.purge`` cuts the log at a random moment or at the capture time of a
+random log row (inside a transaction, so that a transaction straddles the cut). Every read at the
+cut, at each later moment and at some later capture times (table_at, and state_at of every key:
+whole rows, log ids, times and actors) must answer exactly as before the purge, and ``history``
+of every key must be the end of the one before, with every version valid at or after the cut.
+After a purge, moments before the cut are read no more (a read there must fail with 22023).
+
 Size: AUDIT_PROPERTY_EXAMPLES (default 50) examples of up to AUDIT_PROPERTY_STEPS (default 25)
 transactions each (about 35 s).
 """
@@ -27,9 +34,10 @@ import os
 
 import psycopg
 import pytest
-from hypothesis import HealthCheck, note, settings
+from hypothesis import HealthCheck, Phase, note, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
+                                 run_state_machine_as_test)
 from psycopg.types.json import Jsonb
 
 EXAMPLES = int(os.environ.get("AUDIT_PROPERTY_EXAMPLES", "50"))
@@ -71,6 +79,7 @@ class TimeTravel(RuleBasedStateMachine):
         self.seen_a: set = set(NEVER_A)
         self.seen_b: set = set(NEVER_B)
         self.savepoints = 0
+        self.horizon = None  # the latest purge cut of this example
         self.busy = False   # True while a step runs: if teardown finds it set, that step failed
 
     # ----------------------------------------------------------------------------------------
@@ -126,6 +135,71 @@ class TimeTravel(RuleBasedStateMachine):
         self.run(end)
         self.remember()
         self.busy = False
+
+    @precondition(lambda self: len(self.moments) >= 2)
+    @rule(data=st.data())
+    def purge(self, data):
+        if data.draw(st.integers(0, 2), label="purge now") != 0:  # one step in three at most
+            return
+        self.busy = True
+        stamps = [m[0] for m in self.moments if self.horizon is None or m[0] >= self.horizon]
+        logged = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT created_at FROM audit.logs WHERE table_name IN (%s, %s)"
+            " AND created_at >= coalesce(%s::timestamptz, '-infinity') ORDER BY 1", [self.ta, self.tb, self.horizon])]
+        cut = data.draw(st.sampled_from(stamps + logged), label="cut")
+        later = sorted({ts for ts in stamps + logged if ts >= cut})
+        probe = [cut] + later[:: max(1, len(later) // 5)] + [later[-1]]
+        before = self.raw_reads(probe)
+        hist = self.raw_histories()
+        note(f"SELECT audit.purge({cut!r})")
+        self.conn.execute("SELECT audit.purge(%s)", [cut])
+        self.horizon = cut
+        after = self.raw_reads(probe)
+        for k in before:
+            assert after[k] == before[k], f"after purge({cut}): {k[0]} at {k[1]} of {k[2:]}"
+        for k, old in hist.items():
+            new = self.raw_histories([k])[k]
+            if not new and not before[("state_at", cut, *k)] and not self.rows_on_key_since(k, cut):
+                continue  # the key was vacant at the cut and has been since: its rows are gone
+            assert new == old[len(old) - len(new):], f"after purge({cut}): history of {k} is not the end of the one before"
+            needed = [h for h in old if (h[3] is None or h[3] > cut) and not (h[1] in ("DELETE", "TRUNCATE") and h[2] < cut)]
+            assert len(new) >= len(needed), f"after purge({cut}): history of {k} lost versions valid after the cut"
+        earlier = [m[0] for m in self.moments if m[0] < cut]
+        if earlier:
+            with pytest.raises(psycopg.errors.InvalidParameterValue):
+                self.conn.execute("SELECT * FROM audit.table_at(%s, %s)", [self.ta, earlier[-1]])
+        self.busy = False
+
+    def rows_on_key_since(self, key, ts) -> int:
+        table, k = key
+        rid = str(k) if table == self.ta else json.dumps({"org_id": k[0], "user_id": k[1]})
+        return self.conn.execute(
+            "SELECT count(*) FROM audit.logs WHERE table_name = %s AND %s IN (record_id, old_record_id)"
+            " AND created_at >= %s", [table, rid, ts]).fetchone()[0]
+
+    def raw_reads(self, stamps) -> dict:
+        out = {}
+        for table, which in ((self.ta, "a"), (self.tb, "b")):
+            keys = sorted(self.seen_a if which == "a" else self.seen_b)
+            for ts in stamps:
+                out[("table_at", ts, table)] = sorted(
+                    (r, json.dumps(st_, sort_keys=True)) for r, st_ in self.conn.execute(
+                        "SELECT record_id, state FROM audit.table_at(%s, %s)", [table, ts]))
+                for k in keys:
+                    arg = k if which == "a" else Jsonb({"org_id": k[0], "user_id": k[1]})
+                    out[("state_at", ts, table, k)] = self.conn.execute(
+                        "SELECT * FROM audit.state_at(%s, %s, %s)", [table, arg, ts]).fetchall()
+        return out
+
+    def raw_histories(self, only=None) -> dict:
+        out = {}
+        for table, which in ((self.ta, "a"), (self.tb, "b")):
+            for k in sorted(self.seen_a if which == "a" else self.seen_b):
+                if only is not None and (table, k) not in only:
+                    continue
+                arg = k if which == "a" else Jsonb({"org_id": k[0], "user_id": k[1]})
+                out[(table, k)] = self.conn.execute("SELECT * FROM audit.history(%s, %s)", [table, arg]).fetchall()
+        return out
 
     def operation(self, data, depth):
         ops = [self.ta_insert, self.ta_upsert, self.ta_update, self.ta_rekey, self.ta_delete, self.ta_truncate,
@@ -376,13 +450,14 @@ class TimeTravel(RuleBasedStateMachine):
             if k in final:
                 assert hist, f"{where} is empty, but the record exists"
                 assert hist[-1][4] == final[k], f"{where}: last version is not the current row"
-            if any(k in m[idx] for m in self.moments):
+            if any(k in m[idx] for m in self.readable()):
                 assert hist, f"{where} is empty, but a record had this key"
             if not hist:
                 continue
             ids = [h[0] for h in hist]
             assert ids == sorted(set(ids)), f"{where}: log ids not increasing: {ids}"
-            assert hist[0][1] in ("INSERT", "SNAPSHOT"), f"{where} starts with {hist[0][1]}"
+            if self.horizon is None or hist[0][2] >= self.horizon:  # else it starts with the kept state
+                assert hist[0][1] in ("INSERT", "SNAPSHOT"), f"{where} starts with {hist[0][1]}"
             assert all(h[1] == "UPDATE" for h in hist[1:-1]), f"{where}: {[h[1] for h in hist]}"
             assert [h[3] for h in hist] == [h[2] for h in hist[1:]] + [None], f"{where}: valid_to chain"
             for prev, cur in zip(hist, hist[1:]):
@@ -395,6 +470,8 @@ class TimeTravel(RuleBasedStateMachine):
             # At every moment inside the record's life, the version valid then is a row of the table then.
             for mi, m in enumerate(self.moments):
                 ts = m[0]
+                if self.horizon is not None and ts < self.horizon:
+                    continue
                 valid = [h for h in hist if h[2] <= ts and (h[3] is None or ts < h[3])]
                 if not valid or valid[0][1] in ("DELETE", "TRUNCATE"):
                     continue
@@ -412,11 +489,15 @@ class TimeTravel(RuleBasedStateMachine):
             self.check_state_at(which, newest)
         self.busy = False
 
+    def readable(self):
+        """The moments at or after the latest purge cut."""
+        return [m for m in self.moments if self.horizon is None or m[0] >= self.horizon]
+
     def final_checks(self):
         """Every moment again (later writes must not change what an earlier moment reads), and history."""
         if not self.moments:
             return
-        everything = list(range(len(self.moments)))
+        everything = [i for i, m in enumerate(self.moments) if self.horizon is None or m[0] >= self.horizon]
         for which in ("a", "b"):
             self.check_table_at(which, everything)
             self.check_state_at(which, everything)
@@ -446,4 +527,6 @@ def test_time_travel_reads_match_the_true_tables(db):
         stateful_step_count=STEPS,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        # AUDIT_PROPERTY_NO_SHRINK=1: report the first failing example as found (faster while developing).
+        **({"phases": [Phase.explicit, Phase.reuse, Phase.generate]} if os.environ.get("AUDIT_PROPERTY_NO_SHRINK") else {}),
     ))

@@ -51,7 +51,8 @@ def check_upgraded(conn, before: list[tuple], collation_c: bool = True) -> None:
     assert conn.execute(
         "select array_agg(c.relname::text order by c.relname) from pg_class as c"
         " where c.relnamespace = 'audit'::regnamespace and 'deduplicate_items=off' = any(c.reloptions)"
-    ).fetchone()[0] == ["logs_actor_idx", "logs_migration_idx", "logs_old_record_idx", "logs_record_idx"]
+    ).fetchone()[0] == ["logs_actor_id_idx", "logs_actor_idx", "logs_migration_idx", "logs_old_record_idx",
+                        "logs_record_idx"]
     # The history written before the upgrade still reads back across it.
     assert [r[0] for r in conn.execute("select action from audit.history('public.accounts'::regclass, 1)")] == [
         "SNAPSHOT", "UPDATE"]

@@ -20,6 +20,7 @@ begin
     if ts is null then
         raise exception using errcode = '22004', message = 'audit.state_at: ts must not be NULL';
     end if;
+    perform audit._check_horizon(ts, 'audit.state_at');
     return query
     select l.record_id, l.new_values, l.created_at, l.id, l.action, l.actor_email, l.actor_type, l.migration_name
     from audit._state_at(

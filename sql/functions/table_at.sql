@@ -10,6 +10,7 @@ begin
     if ts is null then
         raise exception using errcode = '22004', message = 'audit.table_at: ts must not be NULL';
     end if;
+    perform audit._check_horizon(ts, 'audit.table_at');
     return query execute audit._table_at_query(false) using v_cfg.log_table, v_cfg.log_schema, ts, v_cfg;
 end
 $$;
@@ -34,6 +35,7 @@ begin
     if ts is null then
         raise exception using errcode = '22004', message = 'audit.table_at: ts must not be NULL';
     end if;
+    perform audit._check_horizon(ts, 'audit.table_at');
     if filter is null then
         return query select t.record_id, t.state from audit.table_at(tbl, ts) as t;
         return;

@@ -109,6 +109,26 @@ begin
 end
 $$;
 
+-- The rows where a record was the actor (audit.erase), by actor_id. Partial: capture of a row
+-- without an actor id does not touch it. On a log of a million rows or more, an upgrade does not
+-- build it under a lock that writers wait for: it says how to build it without one (erase works
+-- without it, scanning the log).
+do $$
+begin
+    if pg_catalog.to_regclass('audit.logs_actor_id_idx') is null then
+        if (select pg_catalog.count(*) from (select from audit.logs limit 1000000) as x) < 1000000 then
+            perform audit._lock_log('share');
+            create index logs_actor_id_idx on audit.logs (actor_id, id) where actor_id is not null;
+        else
+            raise notice using
+                message = 'audit: index audit.logs_actor_id_idx (for audit.erase) not built: the log is large',
+                hint = 'Build it without stalling writers, outside a transaction: CREATE INDEX CONCURRENTLY '
+                    'logs_actor_id_idx ON audit.logs (actor_id, id) WHERE actor_id IS NOT NULL';
+        end if;
+    end if;
+end
+$$;
+
 -- Every btree key of the log ends in id, so no two keys are equal: deduplication would only spend
 -- a pass over each full page before splitting it. (ALTER INDEX SET takes a lock on the index that
 -- neither writers nor readers wait for; it runs only where the option is not set yet.)
@@ -119,7 +139,9 @@ begin
     for v_index in
         select c.relname from pg_catalog.pg_class as c
         where c.relnamespace = 'audit'::regnamespace
-            and c.relname in ('logs_record_idx', 'logs_old_record_idx', 'logs_actor_idx', 'logs_migration_idx')
+            and c.relname in (
+                'logs_record_idx', 'logs_old_record_idx', 'logs_actor_idx', 'logs_migration_idx', 'logs_actor_id_idx'
+            )
             and 'deduplicate_items=off' <> all(coalesce(c.reloptions, '{}'))
     loop
         execute pg_catalog.format('alter index audit.%I set (deduplicate_items = off)', v_index);

@@ -36,6 +36,9 @@ grant select on audit.actor_types to public;
 grant execute on function audit._populate(anyelement, jsonb) to public;
 grant execute on function audit._fits(anyelement, text, jsonb) to public;
 grant execute on function audit._same_record(jsonb, jsonb, text[]) to public;
+grant execute on function audit._check_horizon(timestamptz, text) to public;
+grant execute on function audit._check_lifecycle_role(text) to public;
+-- audit.purge, audit.erase and audit.maintain: the package owner's alone (they also check it).
 -- The partition guards (see audit._partition_guard): any table owner who creates a partition must
 -- be able to run the guard PostgreSQL copies onto it.
 do $$

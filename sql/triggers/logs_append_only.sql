@@ -1,14 +1,26 @@
 -- Keeps audit.logs append-only: UPDATE, DELETE and TRUNCATE fail for every role, its owner included.
+-- The one exception: DELETE and UPDATE inside audit.purge and audit.erase, which set the
+-- transaction-local flag audit.lifecycle for their own statements and clear it before they return,
+-- and run only as the log's owner. (The owner can bypass this rule anyway, by disabling the
+-- trigger; see the README's Security section. Nobody else has DELETE or UPDATE on the log.)
 create or replace function audit._logs_append_only()
 returns trigger
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+    if tg_op in ('DELETE', 'UPDATE')
+        and pg_catalog.current_setting('audit.lifecycle', true) in ('purge', 'erase')
+        and pg_catalog.pg_has_role(current_user, (
+            select c.relowner from pg_catalog.pg_class as c where c.oid = tg_relid
+        ), 'MEMBER') then
+        return null;
+    end if;
     raise exception using
         errcode = '42501',
         message = format('audit: audit.logs is append-only; %s is not allowed', tg_op),
-        hint = 'Log rows are written only by the capture triggers of audited tables.';
+        hint = 'Log rows are written only by the capture triggers of audited tables, '
+            'and removed or rewritten only by audit.purge and audit.erase.';
 end
 $$;
 
