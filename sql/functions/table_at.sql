@@ -37,7 +37,7 @@ begin
     end if;
     perform audit._check_horizon(ts, 'audit.table_at');
     if filter is null then
-        return query select t.record_id, t.state from audit.table_at(tbl, ts) as t;
+        return query execute audit._table_at_query(false) using v_cfg.log_table, v_cfg.log_schema, ts, v_cfg;
         return;
     end if;
     if pg_catalog.jsonb_typeof(filter) <> 'object' then
@@ -72,7 +72,10 @@ begin
         order by k
     );
     if pg_catalog.cardinality(v_indexed) = 0 then
-        return query select t.record_id, t.state from audit.table_at(tbl, ts) as t where t.state @> filter;
+        return query execute format(
+            'select t.record_id, t.new_values from (%s) as t where t.new_values operator(pg_catalog.@>) $5',
+            audit._table_at_query(false)
+        ) using v_cfg.log_table, v_cfg.log_schema, ts, v_cfg, filter;
         return;
     end if;
     -- Planned per call, with the table's names as literals: the lookup indexes are partial on them.
