@@ -105,6 +105,8 @@ begin
         end if;
 
         drop table if exists pg_temp.audit_purge_keys;
+        -- For plpgsql_check (make lint-plpgsql), which cannot see a table created at run time.
+        perform 'PRAGMA:TABLE: audit_purge_keys (k text, last_id bigint, last_xid xid8, first_of_last bigint, ambiguous boolean, gone boolean, keep_from bigint)';
         create temp table audit_purge_keys (
             k text collate "C" primary key,
             last_id bigint not null,
