@@ -83,6 +83,27 @@ def test_purge_keeps_reads_at_and_after_the_cut(db, items):
     assert op == [("purge", cut, "test", deleted, "audit_owner", "audit_owner")]
 
 
+def test_a_key_change_kept_for_one_key_keeps_its_other_key_whole(db, items):
+    """A row that moves a record from one key to another is a row of both keys. Kept for one of
+    them (key 3, whose last transaction goes on at it), it must not leave the other key (30) with
+    an arrival whose departure went: the record moved to 30 and on to 31, and 31 was deleted."""
+    with db.transaction():
+        db.execute("UPDATE items SET id = 30 WHERE id = 3")
+        db.execute("INSERT INTO items VALUES (3, 'new', 0)")
+    db.execute("UPDATE items SET id = 31 WHERE id = 30")
+    db.execute("DELETE FROM items WHERE id = 31")
+    cut = moment(db)
+    db.execute("UPDATE items SET n = 7 WHERE id = 3")
+    later = moment(db)
+    keys = [3, 30, 31]
+    before = reads(db, items, keys, [cut, later])
+    hist = histories(db, items, keys)
+    assert [r[0] for r in before[("table_at", cut)]] == ["1", "2", "3", "4", "5"]
+    db.execute("SELECT audit.purge(%s)", [cut])
+    assert reads(db, items, keys, [cut, later]) == before
+    check_history_suffix(hist, histories(db, items, keys), cut)
+
+
 def test_history_starts_with_the_kept_state(db, items):
     db.execute("UPDATE items SET n = 10 WHERE id = 1")
     db.execute("UPDATE items SET n = 11 WHERE id = 1")

@@ -11,7 +11,8 @@
 -- L may have held two records on K (a deferred unique key: L deleted or moved a record from K and
 -- has other rows there), also the rows that say what K held when L began, and the transaction before
 -- L. Nothing of K when nothing was on it at the cut and L had ended by then. A row that serves two
--- keys (a key change) stays if either keeps it. These are the original rows: every read at or after
+-- keys (a key change) stays if either keeps it, and then the other key keeps all its rows before
+-- the cut, so that no key reads such a row without the rows around it. These are the original rows: every read at or after
 -- the cut returns the same log ids, times, actions, actors and states as before.
 create or replace function audit.purge(before timestamptz, reason text default null)
 returns bigint
@@ -34,6 +35,9 @@ declare
     v_prev_from bigint;
     v_straddles boolean;
     v_n bigint;
+    v_move_ids bigint [];
+    v_move_to text [];
+    v_move_from text [];
     v_deleted bigint := 0;
 begin
     perform audit._check_lifecycle_role('audit.purge');
@@ -190,6 +194,31 @@ begin
                 set keep_from = least(v_key.first_of_last, v_cut_state.id, v_start_state.id, v_prev_from)
                 where k = v_key.k;
             end if;
+        end loop;
+
+        -- A key change's row is a row of both keys. Kept for one of them, the other reads it too,
+        -- where it may stand without the rows that came with it (an arrival whose departure went):
+        -- a key with such a row below what it keeps keeps all its rows before the cut. Repeated,
+        -- since that keeps more key changes, until no key keeps more (keys only ever keep more).
+        select coalesce(pg_catalog.array_agg(l.id), '{}'), coalesce(pg_catalog.array_agg(l.record_id), '{}'),
+            coalesce(pg_catalog.array_agg(l.old_record_id), '{}')
+        into v_move_ids, v_move_to, v_move_from
+        from audit.logs as l
+        where l.schema_name = v_tbl.schema_name and l.table_name = v_tbl.table_name
+            and l.created_at < before and l.old_record_id is not null and l.old_record_id <> l.record_id;
+        loop
+            update pg_temp.audit_purge_keys as k
+            set keep_from = 0
+            from (
+                select s.k, m.id
+                from rows from (pg_catalog.unnest(v_move_ids), pg_catalog.unnest(v_move_to),
+                    pg_catalog.unnest(v_move_from)) as m (id, rid, old_rid)
+                cross join lateral (values (m.rid, m.old_rid), (m.old_rid, m.rid)) as s (k, other)
+                inner join pg_temp.audit_purge_keys as o on o.k = s.other
+                where m.id >= o.keep_from
+            ) as f
+            where f.k = k.k and f.id < coalesce(k.keep_from, 9223372036854775807);
+            exit when not found;
         end loop;
 
         perform pg_catalog.set_config('audit.lifecycle', 'purge', true);
