@@ -151,17 +151,21 @@ class TimeTravel(RuleBasedStateMachine):
         probe = [cut] + later[:: max(1, len(later) // 5)] + [later[-1]]
         before = self.raw_reads(probe)
         hist = self.raw_histories()
+        log_before = self.log_rows()
         note(f"SELECT audit.purge({cut!r})")
         self.conn.execute("SELECT audit.purge(%s)", [cut])
         self.horizon = cut
         after = self.raw_reads(probe)
         for k in before:
-            assert after[k] == before[k], f"after purge({cut}): {k[0]} at {k[1]} of {k[2:]}"
+            assert after[k] == before[k], (f"after purge({cut}): {k[0]} at {k[1]} of {k[2:]}\n"
+                                           f"after: {after[k]}\nbefore: {before[k]}\n{self.purged(log_before)}")
         for k, old in hist.items():
             new = self.raw_histories([k])[k]
             if not new and not before[("state_at", cut, *k)] and not self.rows_on_key_since(k, cut):
                 continue  # the key was vacant at the cut and has been since: its rows are gone
-            assert new == old[len(old) - len(new):], f"after purge({cut}): history of {k} is not the end of the one before"
+            assert new == old[len(old) - len(new):], (
+                f"after purge({cut}): history of {k} is not the end of the one before\n"
+                f"after: {new}\nbefore: {old}\n{self.purged(log_before)}")
             needed = [h for h in old if (h[3] is None or h[3] > cut) and not (h[1] in ("DELETE", "TRUNCATE") and h[2] < cut)]
             assert len(new) >= len(needed), f"after purge({cut}): history of {k} lost versions valid after the cut"
         earlier = [m[0] for m in self.moments if m[0] < cut]
@@ -169,6 +173,17 @@ class TimeTravel(RuleBasedStateMachine):
             with pytest.raises(psycopg.errors.InvalidParameterValue):
                 self.conn.execute("SELECT * FROM audit.table_at(%s, %s)", [self.ta, earlier[-1]])
         self.busy = False
+
+    def log_rows(self) -> list:
+        return self.conn.execute(
+            "SELECT id, transaction_id, created_at, action, record_id, old_record_id, old_values, new_values"
+            " FROM audit.logs WHERE table_name IN (%s, %s) ORDER BY id", [self.ta, self.tb]).fetchall()
+
+    def purged(self, log_before) -> str:
+        """The log as it was before the purge, each row marked kept or deleted: for a failure's report."""
+        kept = {r[0] for r in self.log_rows()}
+        return "log before the purge (- deleted, + kept):\n" + "\n".join(
+            ("+ " if r[0] in kept else "- ") + repr(r) for r in log_before)
 
     def rows_on_key_since(self, key, ts) -> int:
         table, k = key
