@@ -17,7 +17,8 @@
 #   make install DATABASE_URL=...  install the package into a database with psql
 #   make demo | make bench         run tests/demo.py | tests/bench.py, then tests/bench_moderation.py
 #                                  (make bench ONLY=lifecycle: the purge and erase section alone,
-#                                  no moderation bench; BENCH_ARGS=... passes arguments on)
+#                                  ONLY=writes: W1-W5 and log bytes alone, no moderation bench;
+#                                  BENCH_ARGS=... passes arguments on, e.g. --lookup-columns org_id)
 #   make bench-moderation          only the moderation page at real size (1,000,000 memberships)
 #   make clean                     remove .venv, dist/ and caches (distclean: also the PostgreSQL binaries)
 #

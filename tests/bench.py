@@ -844,6 +844,8 @@ class Bench:
         self.log_bytes()
         self.w3()
         self.w4_w5()
+        if only == "writes":
+            return
         self.reads()
         if self.with_statements:
             self.statements()
@@ -956,8 +958,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--lookup-columns", default="",
                     help="comma-separated lookup_columns of the audited users tables (e.g. org_id,status): "
                          "what lookup indexes cost capture, beside a run without")
-    ap.add_argument("--only", choices=["lifecycle"],
-                    help="run one section only: lifecycle (purge of a 10M-row log under pgbench, erase)")
+    ap.add_argument("--only", choices=["lifecycle", "writes"],
+                    help="run one section only: lifecycle (purge of a 10M-row log under pgbench, erase), or "
+                         "writes (W1-W5 and log bytes: with --lookup-columns, beside a run without, what lookup "
+                         "indexes cost capture)")
     ap.add_argument("--lifecycle-rows", type=int, help="log rows the lifecycle section generates (default 10M)")
     ap.add_argument("--rounds", type=int, help="rounds of every workload (default 3, --quick 1)")
     ap.add_argument("--seconds", type=int, help="seconds of each pgbench run (default 10, --quick 3)")
