@@ -26,6 +26,12 @@ export interface DrizzleTransactional<Tx extends DrizzleExecutor> extends Drizzl
 
 function checkContext(ctx: AuditContext): void {
   if (ctx === null || typeof ctx !== 'object') throw new TypeError('audit context must be an object');
+  for (const field of ['actorEmail', 'actorType', 'migration'] as const) {
+    const v = ctx[field];
+    if (v !== undefined && v !== null && (typeof v !== 'string' || v === '')) {
+      throw new TypeError(`audit context: ${field} must be a non-empty string or null, not ${JSON.stringify(v)}`);
+    }
+  }
   const c = ctx.context;
   if (c !== undefined && c !== null && (typeof c !== 'object' || Array.isArray(c))) {
     throw new TypeError(`audit context: context must be a JSON object, not ${JSON.stringify(c)}`);
@@ -33,11 +39,19 @@ function checkContext(ctx: AuditContext): void {
 }
 
 /**
- * Sets the context for the rest of the current transaction. Call it inside a transaction: outside
- * one (autocommit) the settings end with this very statement. withAuditContext calls it for you.
+ * Sets the context for the rest of the current transaction. Call it inside a transaction (a Drizzle
+ * `tx`, or a client after `begin`): outside one (autocommit) the settings end with this very
+ * statement. A `pg.Pool`, or a Drizzle database over one, is refused: each of its statements may take
+ * another connection. withAuditContext calls it for you.
  */
 export async function setAuditContext(db: Executor, ctx: AuditContext): Promise<void> {
   checkContext(ctx);
+  if (isPool(db) || (isDrizzle(db) && typeof (db as { rollback?: unknown }).rollback !== 'function'
+      && isPool((db as { $client?: unknown }).$client))) {
+    throw new TypeError('setAuditContext: needs one transaction\'s connection (the tx of db.transaction, or a '
+      + 'client after begin), not a pool, whose next statement may run on another connection: '
+      + 'use withAuditContext(pool or db, ctx, fn)');
+  }
   const { actorEmail, actorType, actorId, migration, context } = ctx;
   if (actorEmail != null || actorType != null || actorId != null) {
     // A NULL type lets the package choose ('migration' with a migration, else 'user').
@@ -56,7 +70,7 @@ export async function setAuditContext(db: Executor, ctx: AuditContext): Promise<
 }
 
 function isPool(db: unknown): db is Pool {
-  const p = db as Pool;
+  const p = db as Pool | undefined;
   return typeof p?.connect === 'function' && typeof p.totalCount === 'number' && typeof p.idleCount === 'number';
 }
 

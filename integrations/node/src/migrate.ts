@@ -80,9 +80,19 @@ function setMigrationSql(migration: string): string {
   return `select audit.set_migration(${escapeLiteral(migration)});`;
 }
 
-/** Names the migration for the rest of its transaction: its own data changes are logged with it. */
+/**
+ * Names the migration for the rest of its transaction: its own data changes are logged with it.
+ * Refused under `pgm.noTransaction()`, where the setting would end with its own statement.
+ */
 export function setAuditMigration(pgm: MigrationBuilder, migration: string): void {
-  pgm.sql(setMigrationSql(migration));
+  const statement = setMigrationSql(migration);
+  if (!pgm.isUsingTransaction()) {
+    throw new Error(`setAuditMigration(${JSON.stringify(migration)}): the migration runs without a transaction `
+      + '(pgm.noTransaction()), so the name would end with its own statement and the changes after it would be '
+      + 'logged without it; keep the migration in its transaction, or put the name and the changes in one '
+      + `pgm.sql string: pgm.sql(\`${statement} update ...;\`)`);
+  }
+  pgm.sql(statement);
 }
 
 export interface InstallOptions {

@@ -49,7 +49,15 @@ const iso = (col: string) =>
 /** The key as a parameter, and the cast that makes the polymorphic function accept it. */
 function keyParam(id: RecordKey): { value: string; cast: string } {
   if (id === null || id === undefined) throw new TypeError('the key value must not be null');
-  if (typeof id === 'object') return { value: JSON.stringify(id), cast: 'jsonb' };
+  const exact = (v: unknown) => {
+    // A number past 2^53 has already lost digits and could name another record.
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      throw new RangeError(`the key value ${v} is past Number.MAX_SAFE_INTEGER: pass it as a bigint or text`);
+    }
+    return typeof v === 'bigint' ? v.toString() : v;
+  };
+  if (typeof id === 'object') return { value: JSON.stringify(id, (_k, v) => exact(v)), cast: 'jsonb' };
+  exact(id);
   // The package casts the key's text to the key column's type, whatever that type is.
   return { value: String(id), cast: 'text' };
 }

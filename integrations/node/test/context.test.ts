@@ -97,6 +97,21 @@ describe('withAuditContext', { skip: noDsn }, () => {
     assert.deepEqual(row!.context, { request_id: 'r-2' });
   });
 
+  test('setAuditContext refuses a pool and a Drizzle database over one, and an empty actor e-mail', async () => {
+    const since = await maxLogId(pool);
+    await assert.rejects(setAuditContext(pool, { actorEmail: 'p@example.com' }), /not a pool/);
+    await assert.rejects(setAuditContext(drizzle(pool), { actorEmail: 'p@example.com' }), /not a pool/);
+    await assert.rejects(
+      withAuditContext(pool, { actorEmail: '' }, async (c) => {
+        await c.query("insert into users (email) values ('empty-actor@example.com')");
+      }),
+      /actorEmail must be a non-empty string or null, not ""/,
+    );
+    assert.equal(await maxLogId(pool), since, 'no log row');
+    const left = await pool.query("select from users where email = 'empty-actor@example.com'");
+    assert.equal(left.rowCount, 0, 'nothing written');
+  });
+
   test('rollback leaves no row: node-postgres', async () => {
     const since = await maxLogId(pool);
     await assert.rejects(

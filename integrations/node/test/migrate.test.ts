@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runner, type MigrationBuilder, type RunnerOption } from 'node-pg-migrate';
 import pg from 'pg';
-import { bundleInstallSql, defaultInstallSql, history, installAuditTrail, withAuditContext } from 'pg-audit-trail-node';
+import { bundleInstallSql, defaultInstallSql, history, installAuditTrail, setAuditMigration, withAuditContext } from 'pg-audit-trail-node';
 import { usersDdl } from '../examples/schema.js';
 import { emptyDsn, newPool, oldRelease, upgradeDsn, workingVersion } from './support.js';
 
@@ -107,6 +107,14 @@ describe('the documented migration', { skip: emptyDsn ? false : 'AUDIT_NODE_EMPT
     await pool.query(steps[0]!);
     assert.deepEqual((await pool.query(count)).rows[0], before);
     assert.equal((await pool.query('select count(*)::int as n from audit.tables')).rows[0].n, 1, 'users still audited');
+  });
+
+  test('setAuditMigration under pgm.noTransaction() is refused, naming the way out', () => {
+    const steps: string[] = [];
+    const pgm = { sql: (text: string) => { steps.push(text); }, isUsingTransaction: () => false };
+    assert.throws(() => setAuditMigration(pgm as unknown as MigrationBuilder, NAME),
+      /runs without a transaction \(pgm\.noTransaction\(\)\).*one pgm\.sql string/);
+    assert.deepEqual(steps, [], 'nothing queued');
   });
 
   test('down disables auditing and keeps the history and the package', async () => {

@@ -123,6 +123,11 @@ describe('reads', { skip: noDsn }, () => {
     assert.equal(owner!.state.role, 'owner');
     assert.equal(owner!.recordId, JSON.stringify({ user_id: ada, organization_id: 7 }).replace(/,/g, ', ')
       .replace(/:/g, ': '));
+    const big = await stateAt(db, 'users_organizations', { user_id: BigInt(ada), organization_id: 7n }, moments.renamed!);
+    assert.equal(big!.recordId, owner!.recordId, 'bigint columns of a composite key');
+    await assert.rejects(stateAt(pool, users, 2 ** 53 + 1, moments.created!), /past Number.MAX_SAFE_INTEGER/);
+    await assert.rejects(stateAt(pool, 'users_organizations', { user_id: 2 ** 60, organization_id: 7 }, moments.created!),
+      /past Number.MAX_SAFE_INTEGER/);
     await assert.rejects(stateAt(pool, 'users_organizations', ada, moments.created!),
       (err: { code?: string }) => err.code === '22023', 'a composite key needs an object');
     await assert.rejects(stateAt(pool, 'no_such_table', 1, moments.created!),
