@@ -233,6 +233,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the data set (default 1)")
     ap.add_argument("--calls", type=int, default=100, help="timed calls of each read (default 100)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the database (with AUDIT_TEST_DSN, a server that outlives the bench) and print its name")
     args = ap.parse_args(argv)
     rng = random.Random(20261203)
     try:
@@ -275,12 +277,15 @@ def main(argv: list[str]) -> int:
                                                    "problems": problems}, indent=2, default=str) + "\n")
         return 1 if problems else 0
     finally:
-        try:
-            with server.connect() as admin:
-                admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
-        except psycopg.Error as exc:
-            log(f"could not drop {dbname}: {exc}")
-        server.stop()
+        if args.keep:
+            log(f"bench-moderation: kept database {dbname} (server: {server.dsn(dbname)})")
+        else:
+            try:
+                with server.connect() as admin:
+                    admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
+            except psycopg.Error as exc:
+                log(f"could not drop {dbname}: {exc}")
+            server.stop()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 -- Makes the lookup indexes of audited table p_cfg those audit._lookup_columns names: one partial
--- index of audit.logs per column, on (new_values -> column), over that table's log rows only, with
--- the record and the moment included so that finding the candidates of a filter reads no log row. Each
--- carries as its comment the jsonb array [log schema, log table, column], by which a later call
+-- index of audit.logs per column, on (new_values -> column), over that table's log rows that hold
+-- the column only. Each carries as its comment the jsonb array [log schema, log table, column], by which a later call
 -- finds those that are no longer wanted. Only where something changes does it lock the log
 -- (audit._lock_log: the audited tables, then the log): building an index holds audited writes for
 -- as long as the build reads the log.
@@ -43,10 +42,14 @@ begin
                 hint = 'Run audit.enable as the package''s owner.';
         end if;
         perform audit._lock_log('share');
+        -- Only the rows that hold the column (not DELETE rows, whose new_values are NULL): a filter's
+        -- equality on the column implies the predicate. No INCLUDE columns, so that btree
+        -- deduplicates a value many rows share (a status): the candidates' few heap rows give the
+        -- record and the moment.
         execute format(
-            'create index %I on audit.logs ((new_values -> %L)) include (record_id, created_at) '
-            'where schema_name = %L and table_name = %L',
-            v_name, v_column, p_cfg.log_schema, p_cfg.log_table
+            'create index %I on audit.logs ((new_values -> %L)) '
+            'where schema_name = %L and table_name = %L and (new_values -> %L) is not null',
+            v_name, v_column, p_cfg.log_schema, p_cfg.log_table, v_column
         );
         execute format('comment on index audit.%I is %L', v_name,
             pg_catalog.jsonb_build_array(p_cfg.log_schema, p_cfg.log_table, v_column)::text);

@@ -46,12 +46,19 @@ $q$ end || $q$
                 ) = a.transaction_id then 'replay' else 'gone' end
             else
                 -- NULL: no later departure; true: one of another transaction; false: only the same.
-                case (
+                -- Reading every key, the keys the table's departures left (one hashed set) gate the
+                -- search per key: most tables have few departures, if any.
+                $q$ || case when p_some_keys then '' else $q$case when a.record_id operator(pg_catalog.=) any (
+                    select d.old_record_id from audit.logs as d
+                    where d.table_name = $1 and d.old_record_id is not null and d.schema_name = $2
+                        and d.created_at <= $3
+                ) then $q$ end || $q$case (
                     select pg_catalog.bool_or(d.transaction_id <> a.transaction_id) from audit.logs as d
                     where d.table_name = $1 and d.old_record_id = a.record_id
                         and d.record_id <> a.record_id and d.schema_name = $2
                         and d.created_at <= $3 and d.created_at > a.created_at
-                ) when true then 'gone' when false then 'replay' else 'here' end
+                ) when true then 'gone' when false then 'replay' else 'here' end$q$
+                || case when p_some_keys then '' else $q$ else 'here' end$q$ end || $q$
             end as verdict
         from a
     )

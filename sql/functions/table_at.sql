@@ -1,8 +1,11 @@
--- Every record of table tbl that existed at ts, with its state then.
+-- Every record of table tbl that existed at ts, with its state then. Reading every key sorts the
+-- table's log rows (record, then capture order): its own work_mem of 64 MB keeps the sort of
+-- about 400,000 of them in memory (a 100,000-record table read in half the time of 4 MB's).
 create or replace function audit.table_at(tbl regclass, ts timestamptz)
 returns table (record_id text, state jsonb)
 language plpgsql stable
 set search_path = pg_catalog, pg_temp
+set work_mem = '64MB'
 as $$
 declare
     v_cfg audit.config := audit._config_of(tbl, 'audit.table_at');
@@ -25,6 +28,7 @@ create or replace function audit.table_at(tbl regclass, ts timestamptz, filter j
 returns table (record_id text, state jsonb)
 language plpgsql stable
 set search_path = pg_catalog, pg_temp
+set work_mem = '64MB'
 as $$
 declare
     v_cfg audit.config := audit._config_of(tbl, 'audit.table_at');
@@ -79,9 +83,15 @@ begin
         return;
     end if;
     -- Planned per call, with the table's names as literals: the lookup indexes are partial on them.
+    -- The moment is applied above the scan of the lookup indexes (OFFSET 0 keeps it there): the
+    -- planner, which has no statistics of a partial index's expression, would otherwise AND in the
+    -- BRIN index on created_at, whose bitmap of every log row before the moment cost more than the
+    -- lookup itself (4 of 9 ms on a 3.7M-row log).
     execute format(
-        'select pg_catalog.array_agg(distinct l.record_id) from audit.logs as l '
-        'where l.schema_name = %L and l.table_name = %L and l.created_at <= $1 and %s',
+        'select pg_catalog.array_agg(distinct c.record_id) from ('
+        'select l.record_id, l.created_at from audit.logs as l '
+        'where l.schema_name = %L and l.table_name = %L and %s offset 0) as c '
+        'where c.created_at operator(pg_catalog.<=) $1',
         v_cfg.log_schema, v_cfg.log_table,
         (
             select pg_catalog.string_agg(format('(l.new_values operator(pg_catalog.->) %L) '
