@@ -20,6 +20,8 @@
 #                                  ONLY=writes: W1-W5 and log bytes alone, no moderation bench;
 #                                  BENCH_ARGS=... passes arguments on, e.g. --lookup-columns org_id)
 #   make bench-moderation          only the moderation page at real size (1,000,000 memberships)
+#   make golden                    rewrite tests/golden/capture/ from audit.capture_code (PG 17), to
+#                                  review a change to the generated capture code as a diff
 #   make clean                     remove .venv, dist/ and caches (distclean: also the PostgreSQL binaries)
 #
 # Where the test servers come from (tests/pgserver.py): AUDIT_TEST_DSN (an existing server), else
@@ -55,7 +57,7 @@ export AUDIT_PG_ROUTE := $(ROUTE)
 endif
 
 .PHONY: venv test lint lint-plpgsql lint-plpgsql-if-available pytest dist release install demo bench bench-moderation \
-	clean distclean node-status test-node
+	clean distclean node-status test-node golden
 
 venv: $(STAMP)
 
@@ -82,6 +84,12 @@ test: venv
 # One pytest process per major (PG=...), then the extension run; see tests/run_suite.py.
 pytest: venv
 	@$(VENV_PY) tests/run_suite.py --majors "$(MAJORS)" --extension-major "$(EXTENSION_PG)" -- $(PYTEST_ARGS)
+
+# The golden files of the capture code: regenerated, then compared (the test passes on what it wrote).
+golden: venv
+	@AUDIT_UPDATE_GOLDEN=1 $(VENV_PY) tests/run_suite.py --majors "$(if $(strip $(PG)),$(PG),17)" --extension-major "" -- \
+	    -q tests/test_capture_code.py
+	@git status --short tests/golden/
 
 # Every SQL file but the frozen release snapshots, which must stay byte for byte as released.
 lint: venv
