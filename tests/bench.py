@@ -245,7 +245,7 @@ def ident(name: str) -> sql.Identifier:
 
 
 class Bench:
-    lookup_columns: list[str] = []  # --lookup-columns: the audited side's lookup_columns (W1, W3-W5)
+    lookup_columns: list[str] = []  # --lookup-columns: those of users_audited_lookup, a fourth copy
 
     def __init__(self, server: Server, dbname: str, plan: Plan, explain: bool):
         self.server = server
@@ -354,17 +354,22 @@ class Bench:
         t0 = time.perf_counter()
         self.server.psql(["-q", "-f", str(install_sql_path())], dsn=self.dsn, timeout=600)
         self.info["package_version"] = self.scalar("select audit.version()")
-        for t in ("users_plain", "users_audited", "users_audited_opts", "users_floor"):
+        tables = ["users_plain", "users_audited", "users_audited_opts", "users_floor"]
+        if self.lookup_columns:
+            tables.append("users_audited_lookup")
+        for t in tables:
             self.exec(sql.SQL(USERS_DDL).format(t=ident(t)))
             self.exec(sql.SQL(USERS_FILL).format(t=ident(t), n=sql.Literal(ROWS)))
         self.exec(FLOOR_SQL)
         self.add_floor_triggers("users_floor", per_row=True)  # statement triggers from W3 on
         t1 = time.perf_counter()
-        self.exec("select audit.enable('users_audited', lookup_columns => %s)", (self.lookup_columns,))
+        self.exec("select audit.enable('users_audited')")
         self.info["enable_snapshot_ms"] = round((time.perf_counter() - t1) * 1000, 1)
+        if self.lookup_columns:
+            self.exec("select audit.enable('users_audited_lookup', lookup_columns => %s)", (self.lookup_columns,))
         self.exec(f"select audit.enable('users_audited_opts', ignore_columns => {OPTS_IGNORE}, "
                   f"redact_columns => {OPTS_REDACT})")
-        self.prepare("users_plain", "users_audited", "users_audited_opts", "users_floor")
+        self.prepare(*tables)
         self.info["setup_s"] = round(time.perf_counter() - t0, 1)
         self.info["row_bytes_avg"] = round(float(self.scalar(
             "select avg(pg_column_size(u.*)) from users_plain as u")), 1)
@@ -415,15 +420,26 @@ class Bench:
             raise RuntimeError(f"cannot read tps from pgbench output:\n{proc.stdout}")
         return float(m.group(1))
 
+    def lookup_result(self, key: str, title: str, unit: str, better: str) -> Result | None:
+        """With --lookup-columns, the same workload on users_audited_lookup: its plain side is the
+        audited side without lookup columns, measured in the same rounds."""
+        if not self.lookup_columns:
+            return None
+        return self.add(Result(key + "_lookup", f"{title}, lookup_columns {','.join(self.lookup_columns)}", unit,
+                               1.05 if better == "lower" else 1 / 1.05, better,
+                               note="ratio: with lookup columns / without (the audited side), same rounds"))
+
     def w_pgbench(self, key: str, title: str, clients: int, target: float, with_options: bool = False) -> None:
         res = self.add(Result(key, title, "tps", target, "higher"))
         opts = None
         if with_options:  # a third side, users_audited_opts, against the same plain rounds
             opts = self.add(Result(key + "_opts", title.split(",")[0] + ", ignore+redact options", "tps", None,
                                    "higher", note=f"ignore_columns {OPTS_IGNORE}, redact_columns {OPTS_REDACT}"))
+        lookup = self.lookup_result(key, title.split(",")[0], "tps", "higher")
         for r in range(self.plan.pgbench_rounds):
             sides = list(self.orders(r))
-            sides[1:1] = ["floor"] + (["audited_opts"] if opts is not None else [])
+            sides[1:1] = (["floor"] + (["audited_opts"] if opts is not None else [])
+                          + (["audited_lookup"] if lookup is not None else []))
             for side in sides:
                 table = f"users_{side}"
                 self.prepare(table)
@@ -432,11 +448,15 @@ class Bench:
                 self.check_floor(before, 1)
                 if side == "audited_opts":
                     opts.audited.append(tps)
+                elif side == "audited_lookup":
+                    lookup.audited.append(tps)
                 else:
                     getattr(res, side).append(tps)
                 log(f"{key} round {r + 1}/{self.plan.pgbench_rounds} {side:>12}: {tps:9.1f} tps")
         if opts is not None:
             opts.plain = list(res.plain)
+        if lookup is not None:
+            lookup.plain = list(res.audited)
 
     # ------------------------------------------------------------------ log bytes
 
@@ -477,7 +497,14 @@ class Bench:
         fresh = self.add(Result("W3_fresh", "W3 UPDATE 100k rows, fresh session", "ms", 3.0, "lower"))
         mixed = self.add(Result("W3_mixed", "W3 UPDATE 100k rows, mixed session", "ms", 3.0, "lower",
                                 note=f"after {self.plan.mixed_updates} single-row UPDATEs in the session"))
+        lookup = self.lookup_result("W3", "W3 UPDATE 100k rows, fresh session", "ms", "lower")
         for r in range(self.plan.bulk_rounds):
+            if lookup is not None:
+                self.prepare("users_audited_lookup")
+                with self.connect() as conn:
+                    ms, _ = self.measure(conn, sql.SQL(UPDATE_ALL).format(t=ident("users_audited_lookup")))
+                lookup.audited.append(ms)
+                log(f"W3 round {r + 1}/{self.plan.bulk_rounds}  lookup: fresh {ms:8.1f} ms")
             for side in self.sides(r):
                 table = f"users_{side}"
                 stmt = sql.SQL(UPDATE_ALL).format(t=ident(table))
@@ -498,17 +525,24 @@ class Bench:
                 self.record(mixed, side, ms, cpu)
                 log(f"W3 round {r + 1}/{self.plan.bulk_rounds} {side:>7}: fresh {fresh_ms:8.1f} ms, "
                     f"mixed {ms:8.1f} ms")
+        if lookup is not None:
+            lookup.plain = list(fresh.audited)
 
     def w4_w5(self) -> None:
         ins = self.add(Result("W4", "W4 INSERT 100k rows", "ms", 2.0, "lower",
                               note="a new empty table per round"))
         dele = self.add(Result("W5", "W5 DELETE 100k rows", "ms", 10.0, "lower",
                                note="the rows W4 inserted"))
+        ins_lookup = self.lookup_result("W4", "W4 INSERT 100k rows", "ms", "lower")
+        del_lookup = self.lookup_result("W5", "W5 DELETE 100k rows", "ms", "lower")
         for r in range(self.plan.bulk_rounds):
-            for side in self.sides(r):
+            sides = self.sides(r) + (["audited_lookup"] if ins_lookup is not None else [])
+            for side in sides:
                 table = f"ins_{side}_{r + 1}"
                 self.exec(sql.SQL(USERS_DDL).format(t=ident(table)))
                 if side == "audited":
+                    self.exec("select audit.enable(%s)", (table,))
+                elif side == "audited_lookup":
                     self.exec("select audit.enable(%s, lookup_columns => %s)", (table, self.lookup_columns))
                 elif side == "floor":
                     self.add_floor_triggers(table, per_row=False)
@@ -517,17 +551,25 @@ class Bench:
                 with self.connect() as conn:
                     ms_ins, cpu = self.measure(conn, sql.SQL(USERS_FILL).format(t=ident(table), n=sql.Literal(ROWS)))
                 self.check_floor(before, ROWS)
-                self.record(ins, side, ms_ins, cpu)
+                if side == "audited_lookup":
+                    ins_lookup.audited.append(ms_ins)
+                else:
+                    self.record(ins, side, ms_ins, cpu)
                 self.prepare(table)
                 before = self.floor_rows(side)
                 with self.connect() as conn:
                     ms_del, cpu = self.measure(conn, sql.SQL(DELETE_ALL).format(t=ident(table)))
                 self.check_floor(before, ROWS)
-                self.record(dele, side, ms_del, cpu)
+                if side == "audited_lookup":
+                    del_lookup.audited.append(ms_del)
+                else:
+                    self.record(dele, side, ms_del, cpu)
                 log(f"W4/W5 round {r + 1}/{self.plan.bulk_rounds} {side:>7}: insert {ms_ins:8.1f} ms, "
                     f"delete {ms_del:8.1f} ms")
                 if side != "audited":
                     self.exec(sql.SQL("drop table {}").format(ident(table)))
+        if ins_lookup is not None:
+            ins_lookup.plain, del_lookup.plain = list(ins.audited), list(dele.audited)
 
     # ------------------------------------------------------------------ reads
 
@@ -963,12 +1005,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-statements", action="store_true",
                     help="skip the pg_stat_statements section at the end")
     ap.add_argument("--lookup-columns", default="",
-                    help="comma-separated lookup_columns of the audited users tables (e.g. org_id,status): "
-                         "what lookup indexes cost capture, beside a run without")
+                    help="comma-separated lookup_columns (e.g. org_id,status) of a fourth copy, "
+                         "users_audited_lookup, measured beside users_audited in the same rounds of W1, W2, "
+                         "W3 (fresh), W4 and W5: what lookup indexes cost capture")
     ap.add_argument("--only", choices=["lifecycle", "writes"],
                     help="run one section only: lifecycle (purge of a 10M-row log under pgbench, erase), or "
-                         "writes (W1-W5 and log bytes: with --lookup-columns, beside a run without, what lookup "
-                         "indexes cost capture)")
+                         "writes (W1-W5 and log bytes alone; with --lookup-columns, what lookup indexes cost "
+                         "capture)")
     ap.add_argument("--lifecycle-rows", type=int, help="log rows the lifecycle section generates (default 10M)")
     ap.add_argument("--rounds", type=int, help="rounds of every workload (default 3, --quick 1)")
     ap.add_argument("--seconds", type=int, help="seconds of each pgbench run (default 10, --quick 3)")
