@@ -463,7 +463,8 @@ def test_context_node(story_db):
     proc = subprocess.run([node, "-"], input=script, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     calls = json.loads(proc.stdout)
-    assert [c[0].split()[0].lower() for c in calls] == ["begin", "select", "select", "select", "update", "commit"]
+    assert [c[0].split()[0].lower() for c in calls] == ["begin", "select", "select", "update", "commit"]
+    assert calls[1][0].startswith("select audit.set_actor(")
     # Send the recorded queries as node-postgres does: the text with $n, untyped text parameters.
     conn = story_db.conn
     since = last_id(conn)

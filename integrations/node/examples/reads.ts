@@ -18,7 +18,7 @@ export async function userAsOf(db: NodePgDatabase, userId: number, ts: Date | st
 }
 
 export async function userHistory(db: NodePgDatabase, userId: number) {
-  return history(db, users, userId); // oldest first: action, validFrom, validTo, state, actor, migration
+  return history(db, users, userId); // oldest first: action, validFrom, validTo, state, changedFields, actor...
 }
 
 export async function suspendedUsersAt(db: NodePgDatabase, ts: Date | string) {

@@ -40,9 +40,10 @@ function checkContext(ctx: AuditContext): void {
 
 /**
  * Sets the context for the rest of the current transaction. Call it inside a transaction (a Drizzle
- * `tx`, or a client after `begin`): outside one (autocommit) the settings end with this very
- * statement. A `pg.Pool`, or a Drizzle database over one, is refused: each of its statements may take
- * another connection. withAuditContext calls it for you.
+ * `tx`, or a client after `begin`). A `pg.Pool`, or a Drizzle database over one, is refused: each of
+ * its statements may take another connection; so is a connection outside a transaction
+ * (autocommit), where the settings would end with the statement that sets them. withAuditContext
+ * calls it for you.
  */
 export async function setAuditContext(db: Executor, ctx: AuditContext): Promise<void> {
   checkContext(ctx);
@@ -52,6 +53,18 @@ export async function setAuditContext(db: Executor, ctx: AuditContext): Promise<
       + 'client after begin), not a pool, whose next statement may run on another connection: '
       + 'use withAuditContext(pool or db, ctx, fn)');
   }
+  // A statement that began its own transaction started when the transaction did; after a begin,
+  // later. (The check costs one round trip; withAuditContext, which began the transaction, skips it.)
+  const [row] = await run(db, 'select pg_catalog.statement_timestamp() = pg_catalog.transaction_timestamp() as outside', []);
+  if ((row as { outside?: unknown } | undefined)?.outside === true) {
+    throw new TypeError('setAuditContext: the connection is not inside a transaction (autocommit), so the '
+      + 'settings would end with this statement: call it after begin, or use withAuditContext');
+  }
+  await applyContext(db, ctx);
+}
+
+/** The settings of ctx, on a connection known to be inside a transaction. */
+async function applyContext(db: Executor, ctx: AuditContext): Promise<void> {
   const { actorEmail, actorType, actorId, migration, context } = ctx;
   if (actorEmail != null || actorType != null || actorId != null) {
     // A NULL type lets the package choose ('migration' with a migration, else 'user').
@@ -82,7 +95,7 @@ async function inTransaction<C extends ClientBase, T>(
 ): Promise<T> {
   await client.query('begin');
   try {
-    await setAuditContext(client, ctx);
+    await applyContext(client, ctx);
     const result = await fn(client);
     await client.query('commit');
     return result;
@@ -119,7 +132,7 @@ export async function withAuditContext(db: any, ctx: AuditContext, fn: (c: any) 
   checkContext(ctx);
   if (isDrizzle(db) && typeof (db as { transaction?: unknown }).transaction === 'function') {
     return (db as DrizzleTransactional<DrizzleExecutor>).transaction(async (tx) => {
-      await setAuditContext(tx, ctx);
+      await applyContext(tx, ctx);
       return fn(tx);
     });
   }

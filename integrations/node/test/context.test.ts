@@ -112,6 +112,20 @@ describe('withAuditContext', { skip: noDsn }, () => {
     assert.equal(left.rowCount, 0, 'nothing written');
   });
 
+  test('setAuditContext refuses a client outside a transaction and sets the context inside one', async () => {
+    const client = await pool.connect();
+    try {
+      await assert.rejects(setAuditContext(client, { actorEmail: 'auto@example.com' }), /not inside a transaction/);
+      await client.query('begin');
+      await setAuditContext(client, { actorEmail: 'inside@example.com' });
+      const { rows } = await client.query("select current_setting('app.actor_email', true) as email");
+      assert.equal(rows[0].email, 'inside@example.com');
+      await client.query('rollback');
+    } finally {
+      client.release();
+    }
+  });
+
   test('rollback leaves no row: node-postgres', async () => {
     const since = await maxLogId(pool);
     await assert.rejects(
