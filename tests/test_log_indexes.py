@@ -66,3 +66,12 @@ def test_a_narrow_time_range(big_log):
     assert_no_seq_scan(big_log, "SELECT * FROM audit.logs WHERE created_at BETWEEN %s AND %s", [lo, hi])
     assert big_log.execute("SELECT count(*) FROM audit.logs WHERE created_at BETWEEN %s AND %s",
                            [lo, hi]).fetchone()[0] >= 1
+
+
+def test_an_invalid_actor_id_index_is_built_again_by_the_install(db, admin, db_dsn, run_install):
+    """A CREATE INDEX CONCURRENTLY that failed leaves an invalid index under the name: install
+    counts it as missing, and on a small log builds it again."""
+    admin.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'audit.logs_actor_id_idx'::regclass")
+    run_install(db_dsn)
+    assert db.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'audit.logs_actor_id_idx'::regclass"
+                      ).fetchone()[0] is True

@@ -51,11 +51,12 @@ def test_maintain_scheduled_with_pg_cron(cron_server):
     for _ in range(3):
         conn.execute("UPDATE t SET v = v + 1")
     # The README's daily job, and one every minute to see it run (pg_cron 1.4 has no seconds).
-    assert conn.execute("SELECT cron.schedule('audit-retention', '17 3 * * *', 'SELECT audit.maintain()')"
+    job = "$$SET lock_timeout = '2min'; SELECT audit.maintain()$$"
+    assert conn.execute(f"SELECT cron.schedule('audit-retention', '17 3 * * *', {job})"
                         ).fetchone()[0] > 0
     conn.execute("UPDATE audit.retention SET period = interval '1 second'")
     time.sleep(1.1)
-    conn.execute("SELECT cron.schedule('audit-retention-now', '* * * * *', 'SELECT audit.maintain()')")
+    conn.execute(f"SELECT cron.schedule('audit-retention-now', '* * * * *', {job})")
     deadline = time.monotonic() + 75
     while time.monotonic() < deadline:
         done = conn.execute("SELECT rows_deleted, run_by FROM audit.operations WHERE kind = 'purge'"

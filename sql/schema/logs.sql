@@ -111,19 +111,28 @@ $$;
 
 -- The rows where a record was the actor (audit.erase), by actor_id. Partial: capture of a row
 -- without an actor id does not touch it. On a log of a million rows or more, an upgrade does not
--- build it under a lock that writers wait for: it says how to build it without one (erase works
--- without it, scanning the log).
+-- build it under a lock that writers wait for: it warns, saying how to build it without one (erase
+-- works without it, scanning the log). An invalid one (a CREATE INDEX CONCURRENTLY that failed)
+-- counts as missing.
 do $$
+declare
+    v_valid boolean := (
+        select i.indisvalid from pg_catalog.pg_index as i
+        where i.indexrelid = pg_catalog.to_regclass('audit.logs_actor_id_idx')
+    );
 begin
-    if pg_catalog.to_regclass('audit.logs_actor_id_idx') is null then
+    if v_valid is null or not v_valid then
         if (select pg_catalog.count(*) from (select from audit.logs limit 1000000) as x) < 1000000 then
             perform audit._lock_log('share');
+            drop index if exists audit.logs_actor_id_idx;
             create index logs_actor_id_idx on audit.logs (actor_id, id) where actor_id is not null;
         else
-            raise notice using
+            raise warning using
                 message = 'audit: index audit.logs_actor_id_idx (for audit.erase) not built: the log is large',
-                hint = 'Build it without stalling writers, outside a transaction: CREATE INDEX CONCURRENTLY '
-                    'logs_actor_id_idx ON audit.logs (actor_id, id) WHERE actor_id IS NOT NULL';
+                hint = 'As the owner of audit.logs, outside a transaction, build it without stalling writers: '
+                    || case when v_valid is not null then 'DROP INDEX CONCURRENTLY audit.logs_actor_id_idx; ' else '' end
+                    || 'CREATE INDEX CONCURRENTLY logs_actor_id_idx ON audit.logs (actor_id, id) '
+                    'WHERE actor_id IS NOT NULL';
         end if;
     end if;
 end
