@@ -20,7 +20,7 @@
 #                                  ONLY=writes: W1-W5 and log bytes alone, no moderation bench;
 #                                  BENCH_ARGS=... passes arguments on, e.g. --lookup-columns org_id)
 #   make bench-moderation          only the moderation page at real size (1,000,000 memberships)
-#   make golden                    rewrite tests/golden/capture/ from audit.capture_code (PG 17), to
+#   make golden                    rewrite tests/golden/capture/ from audit.generated_code (PG 17), to
 #                                  review a change to the generated capture code as a diff
 #   make clean                     remove .venv, dist/ and caches (distclean: also the PostgreSQL binaries)
 #
@@ -88,7 +88,7 @@ pytest: venv
 # The golden files of the capture code: regenerated, then compared (the test passes on what it wrote).
 golden: venv
 	@AUDIT_UPDATE_GOLDEN=1 $(VENV_PY) tests/run_suite.py --majors "$(if $(strip $(PG)),$(PG),17)" --extension-major "" -- \
-	    -q tests/test_capture_code.py
+	    -q tests/test_generated_code.py
 	@git status --short tests/golden/
 
 # Every SQL file but the frozen release snapshots, which must stay byte for byte as released.

@@ -71,7 +71,7 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/row_at.sql
 \ir functions/rows_at.sql
 \ir functions/diff.sql
-\ir functions/capture_code.sql
+\ir functions/generated_code.sql
 
 -- Lifecycle: retention and erasure.
 \ir functions/_check_horizon.sql

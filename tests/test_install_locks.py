@@ -122,7 +122,7 @@ def analyst_reads_the_log(connect) -> psycopg.Connection:
     return analyst
 
 
-def capture_code(conn) -> dict:
+def generated_code(conn) -> dict:
     """What a reinstall that changes nothing must leave alone: generated code, triggers, the log's indexes."""
     # (A function's row changes with every install's REVOKE ... ON ALL FUNCTIONS: its body tells.)
     functions = conn.execute(
@@ -231,15 +231,15 @@ def test_reinstall_while_a_write_holds_its_table_and_has_not_logged_yet(db, db_d
     assert install.result.returncode == 0, install.result.stderr
 
 
-def test_reinstall_that_changes_nothing_leaves_the_capture_code_and_the_log_alone(db, db_dsn, run_install):
+def test_reinstall_that_changes_nothing_leaves_the_generated_code_and_the_log_alone(db, db_dsn, run_install):
     db.execute("CREATE TABLE users (id int PRIMARY KEY, v int)")
     db.execute("CREATE TABLE events (id int, r text, PRIMARY KEY (id, r)) PARTITION BY LIST (r)")
     db.execute("CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a')")
     db.execute("SELECT audit.enable('users'), audit.enable('events')")
-    before = capture_code(db)
+    before = generated_code(db)
     assert len(before["functions"]) == 4, before  # capture of users, events, events_a; guard of events
     run_install(db_dsn)
-    assert capture_code(db) == before
+    assert generated_code(db) == before
     db.execute("INSERT INTO users VALUES (1, 1)")
     db.execute("INSERT INTO events VALUES (1, 'a')")
     assert db.execute("SELECT array_agg(table_name ORDER BY id) FROM audit.logs").fetchone()[0] == ["users", "events"]
@@ -255,7 +255,7 @@ def test_reinstall_regenerates_what_changed_and_repairs_what_is_missing(db, db_d
     db.execute("CREATE TABLE events (id int, r text, PRIMARY KEY (id, r)) PARTITION BY LIST (r)")
     db.execute("CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a')")
     db.execute("SELECT audit.enable('users'), audit.enable('notes'), audit.enable('events')")
-    before = capture_code(db)
+    before = generated_code(db)
     # The capture code of users is regenerated for its new column; notes lost a trigger and had one
     # disabled; the guard of events was switched off on its partition; the log lost a trigger.
     db.execute("ALTER TABLE users ADD COLUMN note text")
@@ -264,7 +264,7 @@ def test_reinstall_regenerates_what_changed_and_repairs_what_is_missing(db, db_d
     db.execute("ALTER TABLE events_a DISABLE TRIGGER audit_trail_partition_guard")
     db.execute("DROP TRIGGER logs_no_truncate ON audit.logs")
     run_install(db_dsn)
-    after = capture_code(db)
+    after = generated_code(db)
     users_fn = db.execute("SELECT (SELECT p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = 'users'::regclass AND t.tgname = 'audit_trail_insert')").fetchone()[0]
     assert after["functions"][users_fn] != before["functions"][users_fn]
     assert set(after["triggers"]) == set(before["triggers"])
@@ -292,7 +292,7 @@ def test_reinstall_that_must_regenerate_gives_up_cleanly_while_a_writer_holds_th
         db, db_dsn, run_install, connect, roles):
     audited_users(db, roles)
     db.execute("ALTER TABLE users ADD COLUMN note text")  # the capture code of users must change
-    before = capture_code(db)
+    before = generated_code(db)
     writer = writer_conn(connect, roles, autocommit=False)
     writer.execute("UPDATE users SET v = 1 WHERE id = 1")
     writer_pid = writer.info.backend_pid
@@ -314,16 +314,16 @@ def test_reinstall_that_must_regenerate_gives_up_cleanly_while_a_writer_holds_th
     assert_clean_give_up(install.result, "table public.users", writer_pid, "2s")
     assert took < 10, f"the install gave up only after {took:.1f} s"
     assert second_write < STALL_LIMIT, f"the writer's next write waited {second_write:.2f} s"
-    assert capture_code(db) == before, "the install that gave up changed something"
+    assert generated_code(db) == before, "the install that gave up changed something"
     # Once the writer is done, the install goes through and regenerates.
     run_install(db_dsn)
-    assert capture_code(db)["functions"] != before["functions"]
+    assert generated_code(db)["functions"] != before["functions"]
 
 
 def test_reinstall_that_must_regenerate_while_an_analyst_reads_the_log(db, db_dsn, run_install, connect, roles):
     audited_users(db, roles)
     db.execute("ALTER TABLE users ADD COLUMN note text")
-    before = capture_code(db)
+    before = generated_code(db)
     analyst = analyst_reads_the_log(connect)
     release = threading.Timer(ANALYST_HOLD, analyst.rollback)
     writer = Writer(writer_conn(connect, roles))
@@ -343,7 +343,7 @@ def test_reinstall_that_must_regenerate_while_an_analyst_reads_the_log(db, db_ds
     assert not writer.errors, writer.errors
     assert writer.longest < STALL_LIMIT, f"a write stalled {writer.longest:.2f} s during the install"
     analyst.rollback()
-    assert capture_code(db)["functions"] != before["functions"]
+    assert generated_code(db)["functions"] != before["functions"]
 
 
 def test_lock_timeout_is_a_psql_variable(db, db_dsn, pg, install_sql, connect, roles):
@@ -400,11 +400,11 @@ def test_upgrade_while_an_analyst_reads_the_log_gives_up_cleanly_and_stalls_no_w
     owner.execute("UPDATE users SET v = v + 1 WHERE id = 1")
 
 
-def test_reinstall_restores_capture_code_that_was_changed_by_hand(db, db_dsn, run_install):
+def test_reinstall_restores_generated_code_that_was_changed_by_hand(db, db_dsn, run_install):
     db.execute("CREATE TABLE users (id int PRIMARY KEY, v int)")
     db.execute("CREATE TABLE notes (id int PRIMARY KEY, body text)")
     db.execute("SELECT audit.enable('users'), audit.enable('notes')")
-    before = capture_code(db)
+    before = generated_code(db)
     users_fn, notes_fn = db.execute("SELECT (SELECT p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = 'users'::regclass AND t.tgname = 'audit_trail_insert'), (SELECT p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = 'notes'::regclass AND t.tgname = 'audit_trail_insert')"
                                     ).fetchone()
     body = db.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [users_fn]).fetchone()[0]
@@ -412,7 +412,7 @@ def test_reinstall_restores_capture_code_that_was_changed_by_hand(db, db_dsn, ru
                " SET search_path = pg_catalog, pg_temp AS $b$ begin return null; end $b$")
     db.execute(f"ALTER FUNCTION audit.{notes_fn}() SECURITY INVOKER")
     run_install(db_dsn)
-    assert capture_code(db)["functions"] == before["functions"]
+    assert generated_code(db)["functions"] == before["functions"]
     assert db.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [users_fn]).fetchone()[0] == body
     assert db.execute("SELECT prosecdef FROM pg_proc WHERE proname = %s", [notes_fn]).fetchone()[0] is True
     db.execute("INSERT INTO users VALUES (1, 1)")

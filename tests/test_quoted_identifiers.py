@@ -110,7 +110,7 @@ TRICKY = {
 
 
 @pytest.mark.parametrize("group", TRICKY)
-def test_columns_named_like_the_capture_code_s_own_identifiers(db, group):
+def test_columns_named_like_the_generated_code_s_own_identifiers(db, group):
     names = TRICKY[group]
     cols = ", ".join(f'"{c}" int' for c in names)
     db.execute(f"CREATE TABLE tricky (id int PRIMARY KEY DEFERRABLE, {cols})")

@@ -6,13 +6,13 @@
 -- Only the package's owner may call it: it builds the run-time statements with the package's
 -- internal functions. Generated names are numbered from a sequence (capture_n12): compare the
 -- text of two databases with the numbers masked.
-create or replace function audit.capture_code(tbl regclass)
+create or replace function audit.generated_code(tbl regclass)
 returns text
 language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_cfg audit.config := audit._config_of(tbl, 'audit.capture_code');
+    v_cfg audit.config := audit._config_of(tbl, 'audit.generated_code');
     v_params constant text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
     v_out text := '';
     v_relid oid;
@@ -24,7 +24,7 @@ begin
     if not v_cfg.enabled then
         raise exception using
             errcode = '55000',
-            message = format('audit.capture_code: table %s is not audited now (audit.disable ran)', tbl),
+            message = format('audit.generated_code: table %s is not audited now (audit.disable ran)', tbl),
             hint = 'audit.enable it to generate its capture again.';
     end if;
     for v_relid in

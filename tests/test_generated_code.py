@@ -1,4 +1,4 @@
-"""audit.capture_code(tbl): the capture code of an audited table, pinned by golden files.
+"""audit.generated_code(tbl): the capture code of an audited table, pinned by golden files.
 
 Each case below is a table that reaches one branch of the generator; its capture code, with the
 sequence-numbered function names masked, must equal ``tests/golden/capture/<case>.sql``. A change
@@ -88,11 +88,11 @@ def masked(text: str) -> str:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_capture_code_is_pinned_by_its_golden_file(db, case):
+def test_generated_code_is_pinned_by_its_golden_file(db, case):
     for statement in CASES[case]:
         db.execute(statement)
     table = CASES[case][-1].split("'")[1]
-    code = masked(db.execute("SELECT audit.capture_code(%s)", [table]).fetchone()[0])
+    code = masked(db.execute("SELECT audit.generated_code(%s)", [table]).fetchone()[0])
     golden = GOLDEN / f"{case}.sql"
     if UPDATE:
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +103,7 @@ def test_capture_code_is_pinned_by_its_golden_file(db, case):
         "if the generator changed on purpose, run `make golden` and review the diff")
     # Every function the code names exists and is the one the triggers run.
     for name in set(re.findall(r"audit\.(capture_n[0-9]+)\(\)", db.execute(
-            "SELECT audit.capture_code(%s)", [table]).fetchone()[0])):
+            "SELECT audit.generated_code(%s)", [table]).fetchone()[0])):
         assert db.execute("SELECT to_regproc(%s) IS NOT NULL", [f"audit.{name}"]).fetchone()[0]
     before = db.execute("SELECT count(*) FROM audit.logs").fetchone()[0]
     with db.transaction():
@@ -112,10 +112,10 @@ def test_capture_code_is_pinned_by_its_golden_file(db, case):
     assert db.execute("SELECT count(*) FROM audit.logs").fetchone()[0] > before
 
 
-def test_capture_code_shows_the_partitions_and_the_run_time_statements(db):
+def test_generated_code_shows_the_partitions_and_the_run_time_statements(db):
     for statement in CASES["partitioned"]:
         db.execute(statement)
-    code = db.execute("SELECT audit.capture_code('events')").fetchone()[0]
+    code = db.execute("SELECT audit.generated_code('events')").fetchone()[0]
     sections = re.findall(r"^-- ===== capture of (\S+) =====$", code, re.M)
     assert sections == ["public.events", "public.events_2024", "public.events_2025"]
     # Each leaf's TRUNCATE statement reads only that leaf; the parent has none.
@@ -124,24 +124,24 @@ def test_capture_code_shows_the_partitions_and_the_run_time_statements(db):
     assert code.count("-- built at run time, TRUNCATE:") == 2
 
 
-def test_capture_code_of_a_table_that_is_not_audited_names_it(db):
+def test_generated_code_of_a_table_that_is_not_audited_names_it(db):
     db.execute("CREATE TABLE unaudited (id int PRIMARY KEY)")
-    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match=r"audit.capture_code: table public.unaudited is not audited"):
-        db.execute("SELECT audit.capture_code('unaudited')")
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match=r"audit.generated_code: table public.unaudited is not audited"):
+        db.execute("SELECT audit.generated_code('unaudited')")
     db.execute("SELECT audit.enable('unaudited')")
     db.execute("SELECT audit.disable('unaudited')")
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match=r"not audited now"):
-        db.execute("SELECT audit.capture_code('unaudited')")
-    with pytest.raises(psycopg.errors.NullValueNotAllowed, match=r"audit.capture_code: tbl must not be NULL"):
-        db.execute("SELECT audit.capture_code(NULL)")
+        db.execute("SELECT audit.generated_code('unaudited')")
+    with pytest.raises(psycopg.errors.NullValueNotAllowed, match=r"audit.generated_code: tbl must not be NULL"):
+        db.execute("SELECT audit.generated_code(NULL)")
 
 
-def test_only_the_package_owner_may_read_the_capture_code(separated):
+def test_only_the_package_owner_may_read_the_generated_code(separated):
     s = separated
     s.owner.execute("CREATE TABLE app.people (id int PRIMARY KEY, email text)")
     s.grant("app.people")
     s.pkg.execute("SELECT audit.enable('app.people')")
-    assert "audit.logs" in s.pkg.execute("SELECT audit.capture_code('app.people')").fetchone()[0]
+    assert "audit.logs" in s.pkg.execute("SELECT audit.generated_code('app.people')").fetchone()[0]
     for who in (s.owner, s.app, s.analyst):
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="capture_code"):
-            who.execute("SELECT audit.capture_code('app.people')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="generated_code"):
+            who.execute("SELECT audit.generated_code('app.people')")
