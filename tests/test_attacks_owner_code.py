@@ -191,3 +191,33 @@ def test_virtual_generated_column_calling_the_owner_s_function_is_refused(hooked
     s.app.execute("INSERT INTO app.w (id, name) VALUES (1, 'a')")
     assert s.analyst.execute("SELECT new_values->>'loud' FROM audit.logs WHERE table_name = 'w'").fetchone()[0] == "A"
     assert ran_as(s, s.roles.owner) == []
+
+
+def test_reading_and_erasing_by_key_never_runs_the_table_owner_s_code_as_the_package_owner(hooked):
+    """The reads (and audit.erase, which only the package owner runs) turn the key they are given
+    into the key's type: a domain's check or a text-to-enum cast of the table owner's ran there, as
+    whoever read, the package owner included (found by a hostile review)."""
+    s = hooked
+    s.owner.execute("CREATE DOMAIN app.checked_id AS int CHECK (app.spy('key domain check'))")
+    s.owner.execute("CREATE TABLE app.by_checked (id app.checked_id PRIMARY KEY, v text)")
+    s.owner.execute("INSERT INTO app.by_checked VALUES (5, 'five'), (6, 'six')")
+    s.owner.execute("INSERT INTO app.by_mood VALUES ('happy', 3)")
+    for table in ("app.by_checked",):
+        s.grant(table)
+    s.pkg.execute("SELECT audit.enable('app.by_checked')")
+    s.pkg.execute("SELECT audit.enable('app.by_mood')")
+    s.app.execute("UPDATE app.by_checked SET v = v || '!'")
+    s.app.execute("UPDATE app.by_mood SET n = n + 10")
+    s.owner.execute("DELETE FROM app.calls")
+    for conn in (s.pkg, s.analyst):
+        assert conn.execute("SELECT state->>'v' FROM audit.state_at('app.by_checked', 5, now())").fetchone() == ("five!",)
+        assert conn.execute("SELECT state->>'n' FROM audit.state_at('app.by_mood', 'happy'::text, now())"
+                            ).fetchone() == ("13",)
+        assert len(conn.execute("SELECT * FROM audit.history('app.by_mood', 'ok'::text)").fetchall()) == 2
+        assert len(conn.execute("SELECT * FROM audit.history('app.by_checked', '6')").fetchall()) == 2
+    assert s.pkg.execute("SELECT audit.erase('app.by_checked', 5, 'erasure request')").fetchone()[0] == 2
+    assert s.pkg.execute("SELECT audit.erase('app.by_mood', 'sad'::text, 'erasure request')").fetchone()[0] == 2
+    assert ran_as(s, s.roles.owner) == []
+    # A key that is not of the key's type is still refused, naming the table and the column.
+    with raises_sqlstate("22P02", "app.by_checked", "id"):
+        s.pkg.execute("SELECT * FROM audit.state_at('app.by_checked', 'five'::text, now())")

@@ -133,3 +133,26 @@ def test_erase_runs_beside_capture(db, people, connect):
                       " AND record_id <> '10'").fetchone()[0] == len(done)
     assert db.execute("SELECT count(*) FROM audit.logs WHERE table_name = 'notes' AND created_at > %s",
                       [ts]).fetchone()[0] > 0
+
+
+def test_erase_takes_the_record_s_e_mails_not_its_other_strings(db):
+    """The e-mails are the strings with an @ the record held, at any depth and in its key too: a
+    status that equals some actor's text, or another table's rows, are not touched (found by a
+    hostile review: erasing a user whose status was 'active' blanked an actor named 'active')."""
+    db.execute("CREATE TABLE accounts (email text PRIMARY KEY, status text, alt text[], profile jsonb)")
+    db.execute("CREATE TABLE orders (id int PRIMARY KEY)")
+    db.execute("SELECT audit.enable('accounts')")
+    db.execute("SELECT audit.enable('orders')")
+    db.execute("INSERT INTO accounts VALUES ('erin@example.com', 'active', '{alt@example.com}',"
+                " '{\"mail\": \"deep@example.com\"}')")
+    for n, actor in enumerate(["erin@example.com", "alt@example.com", "deep@example.com", "active"], 1):
+        with db.transaction():
+            db.execute("SELECT audit.set_actor(%s, 'user')", [actor])
+            db.execute("INSERT INTO orders VALUES (%s)", [n])
+    db.execute("SELECT audit.erase('accounts', 'erin@example.com'::text, 'erasure request')")
+    actors = [r[0] for r in db.execute(
+        "SELECT actor_email FROM audit.logs WHERE table_name = 'orders' ORDER BY id")]
+    assert actors == ["[erased]", "[erased]", "[erased]", "active"]
+    texts = [v for _, _, v in every_text(db)]
+    for secret in ("alt@example.com", "deep@example.com"):
+        assert not [v for v in texts if secret in v], secret

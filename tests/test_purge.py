@@ -227,3 +227,6 @@ def test_maintain_keeps_the_retention_period(db, items):
     assert db.execute("SELECT kind, reason FROM audit.operations").fetchall() == [
         ("purge", "audit.maintain: retention period 00:00:00")]
     assert db.execute("SELECT count(*) FROM audit.table_at('items', clock_timestamp())").fetchone()[0] == 5
+    db.execute("UPDATE audit.retention SET period = interval '-1 day'")
+    with raises_sqlstate("22023", "audit.retention", "must not be negative", "-1 days"):
+        db.execute("SELECT audit.maintain()")

@@ -80,14 +80,19 @@ begin
         );
     end if;
     if not v_fast then
-        -- Cast every key value to its column's type, then canonicalise it as capture does.
+        -- Read every key value as its column's type, then canonicalise it as capture does. Never
+        -- through code another role defines (this runs as whoever reads, the package's owner
+        -- included, and as the owner in audit.erase): a literal of a trusted type is read by the
+        -- type's input function (a literal takes no cast), a domain's as its base type (no domain
+        -- check runs), and a value of an untrusted type (an enum, a user's range or
+        -- composite) stays its text, which is how capture logged it (by its output function).
         select format('select %s from (select %s) as r',
             audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r).%1$s'),
-            pg_catalog.string_agg(format('($1 ->> %L)::%s as %I', k.col,
-                pg_catalog.format_type(a.atttypid, a.atttypmod), k.col), ', ')
+            pg_catalog.string_agg(format('%L::%s as %I', v_json ->> k.col,
+                case when c.trusted then c.cast_type else 'pg_catalog.text' end, k.col), ', ')
         ) into v_sql
         from pg_catalog.unnest(p_cfg.key_columns) as k (col)
-        inner join pg_catalog.pg_attribute as a on a.attrelid = p_cfg.relid and a.attname = k.col;
+        inner join audit._columns(p_cfg.relid) as c on c.name = k.col;
     end if;
     begin
         if v_fast then
@@ -100,7 +105,7 @@ begin
                 else v_result
             end;
         end if;
-        execute v_sql into v_result using v_json;
+        execute v_sql into v_result;
     exception when data_exception then
         raise exception using
             errcode = '22P02',

@@ -1,8 +1,9 @@
 -- The right to erasure for one record of table tbl (key id, as audit.state_at takes it): in every
 -- log row of the record (found as audit.history finds it, across key changes) every value but the
 -- key's becomes "[erased]" (JSON nulls stay null); in every log row where the record was the actor
--- (actor_id equal to any key it had, or actor_email equal to any string value the record ever had), the
--- actor's e-mail and id become "[erased]", and so does any such string in the row's context.
+-- (actor_id equal to any key it had, or actor_email equal to any e-mail the record ever held: a
+-- string with an @ at any depth of its values), the actor's e-mail and id become "[erased]", and so
+-- does any such string in the row's context.
 -- Actions, times, changed_fields, other records' rows and the order of events stay. Recorded in
 -- audit.operations; returns the number of log rows rewritten. Only the package's owner may run
 -- it (42501); a record the log does not know is an error (P0002); erasing again is harmless.
@@ -45,17 +46,18 @@ begin
     from audit.logs as l
     cross join lateral (values (l.record_id), (l.old_record_id)) as k (k)
     where l.id = any(v_ids) and k.k is not null;
-    -- Every string the record ever held (its e-mails among them), but the key's and the markers.
-    select coalesce(pg_catalog.array_agg(distinct e.value #>> '{}'), '{}') into v_strings
+    -- Every e-mail the record ever held: each string with an @, at any depth of its values (an array
+    -- of addresses, a jsonb profile), its key's included (a table keyed by e-mail). Only those: a
+    -- status or a name that happens to equal some actor's text is not the record's e-mail.
+    select coalesce(pg_catalog.array_agg(distinct s.v), '{}') into v_strings
     from audit.logs as l
     cross join lateral (
-        select * from pg_catalog.jsonb_each(l.new_values)
-        union all
-        select * from pg_catalog.jsonb_each(l.old_values)
-    ) as e
-    where l.id = any(v_ids) and pg_catalog.jsonb_typeof(e.value) = 'string'
-        and e.key <> all(v_cfg.key_columns)
-        and (e.value #>> '{}') not in ('[erased]', '[redacted]');
+        select x #>> '{}' as v
+        from pg_catalog.jsonb_path_query(
+            pg_catalog.jsonb_build_array(l.new_values, l.old_values), 'strict $.** ? (@.type() == "string")'
+        ) as x
+    ) as s
+    where l.id = any(v_ids) and pg_catalog.strpos(s.v, '@') > 0;
 
     perform pg_catalog.set_config('audit.lifecycle', 'erase', true);
     update audit.logs as l

@@ -14,6 +14,12 @@ begin
     if v_period is null then
         return null;
     end if;
+    if v_period < interval '0' then
+        raise exception using
+            errcode = '22023',
+            message = format('audit.maintain: audit.retention''s period must not be negative, not %s', v_period),
+            hint = 'UPDATE audit.retention SET period = interval ''12 months'' (or NULL, to keep everything).';
+    end if;
     return audit.purge(pg_catalog.now() - v_period, format('audit.maintain: retention period %s', v_period));
 end
 $$;
