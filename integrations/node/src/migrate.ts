@@ -5,15 +5,20 @@
 // helpers queue theirs with `pgm.sql` too: a table created by `pgm.createTable` just before is there
 // when `enableAudit` runs. Queued SQL has no bind parameters, so values are quoted with node-postgres'
 // own `escapeLiteral`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { escapeLiteral } from 'pg';
 import { tableName, type TableRef } from './executor.js';
 
-/** sql/install.sql of the repository this package sits in (integrations/node/{src,dist}/ → sql/). */
-export const defaultInstallSql: string = fileURLToPath(new URL('../../../sql/install.sql', import.meta.url));
+/** The package's own copy (integrations/node/sql/, made by `npm run build`, shipped in a copied or
+ * packed package); without it, sql/install.sql of the repository this package sits in
+ * (integrations/node/{src,dist}/ → sql/). */
+const ownInstallSql = fileURLToPath(new URL('../sql/install.sql', import.meta.url));
+export const defaultInstallSql: string = existsSync(ownInstallSql)
+  ? ownInstallSql
+  : fileURLToPath(new URL('../../../sql/install.sql', import.meta.url));
 
 /**
  * The install script as one plain SQL script that runs inside a transaction someone else holds:
@@ -96,7 +101,7 @@ export function setAuditMigration(pgm: MigrationBuilder, migration: string): voi
 }
 
 export interface InstallOptions {
-  /** the install script (default: this repository's sql/install.sql) */
+  /** the install script (default: defaultInstallSql, the package's sql/install.sql) */
   sqlPath?: string;
 }
 
