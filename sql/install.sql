@@ -21,6 +21,7 @@ set local lock_timeout = :'lock_timeout';
 \ir schema/drop_internal.sql
 
 \ir functions/_type_is_trusted.sql
+\ir functions/_check_typed_read.sql
 \ir functions/_text_expr.sql
 \ir functions/_json_expr.sql
 \ir functions/_pinned_settings.sql

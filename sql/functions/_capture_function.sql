@@ -69,7 +69,7 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches(%3$L, %2$L::text[]) as ok) as s;
+        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L) as ok) as s;
         if v_ok then
             if not v_many_new and not v_many_old then
                 %9$s;
@@ -100,7 +100,7 @@ begin
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches(%3$L, %2$L::text[]) as ok) as s
+        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L) as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
             %5$s;
@@ -108,7 +108,7 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches(%3$L, %2$L::text[]) as ok) as s
+        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L) as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
             %8$s;
@@ -157,9 +157,10 @@ $require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
         audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
         audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
         audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
-        null,  -- (unused)
+        p_cfg.log_schema,
         format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
-        audit._actor_type_expr('v_type', 'v_email', 'v_id', 'v_mig')
+        audit._actor_type_expr('v_type', 'v_email', 'v_id', 'v_mig'),
+        p_cfg.log_table
     );
     if not p_apply then
         return v_body;

@@ -26,8 +26,27 @@ begin
             errcode = '55000',
             message = format('audit: %s has capture triggers but is not part of an audited table',
                 p_relid::regclass),
-            hint = 'Run audit.enable on its table again, or drop its audit_trail_* triggers.';
+            hint = pg_catalog.format('A partition detached or a child taken out of an audited table''s '
+                'inheritance keeps its capture triggers: audit.disable(%L) removes them.', p_relid::regclass::text);
     end if;
     return v;
 end
+$$;
+
+-- Whether relation p_relid is an audited table or a partition or inheritance child of one.
+create or replace function audit._is_captured(p_relid oid)
+returns boolean
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    with recursive up (relid) as (
+        select p_relid
+        union
+        select i.inhparent
+        from up as u
+        inner join pg_catalog.pg_inherits as i on i.inhrelid = u.relid
+    )
+    select exists (
+        select from up inner join audit.config as c on c.relid = up.relid::regclass where c.enabled
+    )
 $$;

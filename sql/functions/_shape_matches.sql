@@ -13,15 +13,44 @@ as $$
     where a.attrelid = p_relid and a.attnum > 0 and not a.attisdropped
 $$;
 
--- Whether the relation whose capture function is audit.<p_fn> still has the shape that function
--- was generated for. Declared
--- immutable on purpose: capture calls it with constant arguments in a query that also reads the
--- relation's transition table, so the planner folds it into the cached plan once, and PostgreSQL
--- plans that query again whenever the relation's definition changes (ALTER TABLE).
-create or replace function audit._shape_matches(p_fn text, p_shape text[])
+-- Whether the code of capture function audit.<p_fn> still fits its relation: the relation has the
+-- shape p_shape the code was generated for, and it still captures for the audited table whose log
+-- rows carry the names p_log_schema.p_log_table (it is that table, or still one of its partitions
+-- or inheritance children: a partition detached or a child taken out with NO INHERIT does not).
+-- When it does not, capture takes its slow path, which finds the relation's table anew (or
+-- refuses the write of a relation that is no longer part of an audited table).
+-- Declared immutable on purpose: capture calls it with constant arguments in a query that also
+-- reads the relation's transition table, so the planner folds it into the cached plan once, and
+-- PostgreSQL plans that query again whenever the relation's definition changes (ALTER TABLE,
+-- ATTACH and DETACH PARTITION, INHERIT and NO INHERIT all do).
+create or replace function audit._shape_matches(p_fn text, p_shape text[], p_log_schema text, p_log_table text)
 returns boolean
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$
-    select coalesce((select audit._shape(r.relid) = p_shape from audit._relation_of(p_fn) as r (relid)), false)
+    with recursive
+        rel (relid) as (select audit._relation_of(p_fn)),
+        up (relid, depth) as (
+            select r.relid, 0 from rel as r where r.relid is not null
+            union all
+            select i.inhparent, u.depth + 1
+            from up as u
+            inner join pg_catalog.pg_inherits as i on i.inhrelid = u.relid
+        ),
+        captured_for as (
+            select c.log_schema, c.log_table
+            from up
+            inner join audit.config as c on c.relid = up.relid::regclass
+            where c.enabled
+            order by up.depth
+            limit 1
+        )
+    select coalesce((
+        select audit._shape(r.relid) = p_shape
+            and exists (
+                select from captured_for as f
+                where f.log_schema = p_log_schema and f.log_table = p_log_table
+            )
+        from rel as r
+    ), false)
 $$;

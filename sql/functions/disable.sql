@@ -1,5 +1,7 @@
 -- Switches auditing off for a table: drops its capture triggers and functions. Its history stays in
 -- audit.logs and can still be read; audit.enable switches it on again (with a new snapshot).
+-- On a detached partition or a former inheritance child of an audited table, it removes the
+-- capture triggers left on it.
 -- A caller that does not own the table (a package owner with SELECT and TRIGGER on it) cannot drop
 -- triggers: their functions then do nothing, and a notice says so.
 create or replace function audit.disable(tbl regclass)
@@ -15,6 +17,19 @@ begin
         raise exception using errcode = '22004', message = 'audit.disable: tbl must not be NULL';
     end if;
     if not exists (select from audit.config as c where c.relid = tbl and c.enabled) then
+        -- A detached partition or a former inheritance child keeps the capture triggers it had,
+        -- which refuse its writes: disable removes them.
+        if exists (
+            select from pg_catalog.pg_trigger as t
+            where t.tgrelid = tbl and t.tgname = 'audit_trail_insert' and t.tgparentid = 0
+        ) and not audit._is_captured(tbl) then
+            if not audit._drop_capture(tbl) then
+                raise notice using
+                    message = format('audit: the audit_trail_* triggers of %s stay in place and do nothing', tbl),
+                    hint = 'Dropping a trigger needs the table''s owner.';
+            end if;
+            return;
+        end if;
         raise exception using errcode = '55000', message = format('audit: table %s is not audited', tbl);
     end if;
     for v_rel in select audit._relations(tbl) loop

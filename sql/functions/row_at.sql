@@ -11,6 +11,8 @@ declare
     v_cfg audit.config := audit._config_of(v_tbl, 'audit.row_at');
     v_state jsonb;
 begin
+    -- Building the row type runs its domains' checks, as the reader: only trusted ones.
+    perform audit._check_typed_read(pg_catalog.pg_typeof(rowtype), 'audit.row_at');
     select s.state into v_state from audit.state_at(v_tbl, id, ts) as s;
     if v_state is null then
         return null;

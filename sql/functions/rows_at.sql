@@ -21,6 +21,8 @@ declare
     v_tbl regclass := audit._table_of_rowtype(pg_catalog.pg_typeof(rowtype), 'audit.rows_at');
     v_cfg audit.config := audit._config_of(v_tbl, 'audit.rows_at');
 begin
+    -- Building the row type runs its domains' checks, as the reader: only trusted ones.
+    perform audit._check_typed_read(pg_catalog.pg_typeof(rowtype), 'audit.rows_at');
     -- Row by row only when some state no longer fits the table (a column dropped and added again).
     begin
         perform pg_catalog.count(pg_catalog.jsonb_populate_record(rowtype, t.state - v_cfg.redact_columns))

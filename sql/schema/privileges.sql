@@ -30,6 +30,8 @@ grant execute on function audit._state_at(audit.config, text, timestamptz, bigin
 grant execute on function audit._key_live(audit.config, text, timestamptz, bigint) to public;
 grant execute on function audit._shown(text) to public;
 grant execute on function audit._table_of_rowtype(regtype, text) to public;
+grant execute on function audit._check_typed_read(regtype, text) to public;
+grant execute on function audit._trusts(oid) to public;
 grant execute on function audit._parse_context(text) to public;
 grant execute on function audit._check_actor_type(text, text) to public;
 grant select on audit.actor_types to public;

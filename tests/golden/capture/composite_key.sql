@@ -55,7 +55,7 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches('capture_nN', '{user_id:bigint,org_id:bigint,role:text}'::text[]) as ok) as s;
+        from (select audit._shape_matches('capture_nN', '{user_id:bigint,org_id:bigint,role:text}'::text[], 'public', 'memberships') as ok) as s;
         if v_ok then
             if not v_many_new and not v_many_old then
                 insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'memberships', pg_catalog.jsonb_build_object('user_id', pg_catalog.to_jsonb(n1::bigint), 'org_id', pg_catalog.to_jsonb(n2::bigint))::text, case when pg_catalog.jsonb_build_object('user_id', pg_catalog.to_jsonb(o1::bigint), 'org_id', pg_catalog.to_jsonb(o2::bigint))::text <> pg_catalog.jsonb_build_object('user_id', pg_catalog.to_jsonb(n1::bigint), 'org_id', pg_catalog.to_jsonb(n2::bigint))::text then pg_catalog.jsonb_build_object('user_id', pg_catalog.to_jsonb(o1::bigint), 'org_id', pg_catalog.to_jsonb(o2::bigint))::text end, 'UPDATE', oj operator(pg_catalog.-) pg_catalog.array_remove(array[case when not d1 then 'user_id' end, case when not d2 then 'org_id' end, case when not d3 then 'role' end]::text[], null), d.nj, pg_catalog.array_remove(array[case when d2 then 'org_id' end, case when d3 then 'role' end, case when d1 then 'user_id' end]::text[], null) from (select oj, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, o2 is distinct from n2 as d2, o3, n3, o3 collate "C" is distinct from n3 collate "C" as d3 from (select pg_catalog.to_jsonb(j.*) as oj, x.user_id as o1, x.org_id as o2, x.role as o3 from audit_old as x cross join lateral (select x.role as role, x.org_id as org_id, x.user_id as user_id) as j) as o, (select pg_catalog.to_jsonb(j.*) as nj, y.user_id as n1, y.org_id as n2, y.role as n3 from audit_new as y cross join lateral (select y.role as role, y.org_id as org_id, y.user_id as user_id) as j) as n offset 0) as d where d1 or d2 or d3;
@@ -86,7 +86,7 @@ begin
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{user_id:bigint,org_id:bigint,role:text}'::text[]) as ok) as s
+        from (select audit._shape_matches('capture_nN', '{user_id:bigint,org_id:bigint,role:text}'::text[], 'public', 'memberships') as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'memberships', pg_catalog.jsonb_build_object('user_id', pg_catalog.to_jsonb(x.user_id), 'org_id', pg_catalog.to_jsonb(x.org_id))::text, null, 'INSERT', null, pg_catalog.to_jsonb(j.*), case when x.user_id is not null and x.org_id is not null and x.role is not null then '{org_id,role,user_id}'::text[] else pg_catalog.array_remove(array[case when x.org_id is not null then 'org_id' end, case when x.role is not null then 'role' end, case when x.user_id is not null then 'user_id' end]::text[], null) end from audit_new as x cross join lateral (select x.role as role, x.org_id as org_id, x.user_id as user_id) as j;
@@ -94,7 +94,7 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{user_id:bigint,org_id:bigint,role:text}'::text[]) as ok) as s
+        from (select audit._shape_matches('capture_nN', '{user_id:bigint,org_id:bigint,role:text}'::text[], 'public', 'memberships') as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'memberships', pg_catalog.jsonb_build_object('user_id', pg_catalog.to_jsonb(x.user_id), 'org_id', pg_catalog.to_jsonb(x.org_id))::text, null, 'DELETE', pg_catalog.to_jsonb(j.*), null, case when x.user_id is not null and x.org_id is not null and x.role is not null then '{org_id,role,user_id}'::text[] else pg_catalog.array_remove(array[case when x.org_id is not null then 'org_id' end, case when x.role is not null then 'role' end, case when x.user_id is not null then 'user_id' end]::text[], null) end from audit_old as x cross join lateral (select x.role as role, x.org_id as org_id, x.user_id as user_id) as j;

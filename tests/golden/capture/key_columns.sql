@@ -55,7 +55,7 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches('capture_nN', '{serial:text,owner:integer,label:text}'::text[]) as ok) as s;
+        from (select audit._shape_matches('capture_nN', '{serial:text,owner:integer,label:text}'::text[], 'public', 'devices') as ok) as s;
         if v_ok then
             if not v_many_new and not v_many_old then
                 insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'devices', (n1::text)::text, case when (o1::text)::text <> (n1::text)::text then (o1::text)::text end, 'UPDATE', oj operator(pg_catalog.-) pg_catalog.array_remove(array[case when not d1 then 'serial' end, case when not d2 then 'owner' end, case when not d3 then 'label' end]::text[], null), d.nj, pg_catalog.array_remove(array[case when d3 then 'label' end, case when d2 then 'owner' end, case when d1 then 'serial' end]::text[], null) from (select oj, nj, o1, n1, o1 collate "C" is distinct from n1 collate "C" as d1, o2, n2, o2 is distinct from n2 as d2, o3, n3, o3 collate "C" is distinct from n3 collate "C" as d3 from (select pg_catalog.to_jsonb(j.*) as oj, x.serial as o1, x.owner as o2, x.label as o3 from audit_old as x cross join lateral (select x.label as label, x.owner as owner, x.serial as serial) as j) as o, (select pg_catalog.to_jsonb(j.*) as nj, y.serial as n1, y.owner as n2, y.label as n3 from audit_new as y cross join lateral (select y.label as label, y.owner as owner, y.serial as serial) as j) as n offset 0) as d where d1 or d2 or d3;
@@ -86,7 +86,7 @@ begin
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{serial:text,owner:integer,label:text}'::text[]) as ok) as s
+        from (select audit._shape_matches('capture_nN', '{serial:text,owner:integer,label:text}'::text[], 'public', 'devices') as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'devices', (x.serial)::text, null, 'INSERT', null, pg_catalog.to_jsonb(j.*), case when x.serial is not null and x.owner is not null and x.label is not null then '{label,owner,serial}'::text[] else pg_catalog.array_remove(array[case when x.label is not null then 'label' end, case when x.owner is not null then 'owner' end, case when x.serial is not null then 'serial' end]::text[], null) end from audit_new as x cross join lateral (select x.label as label, x.owner as owner, x.serial as serial) as j;
@@ -94,7 +94,7 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{serial:text,owner:integer,label:text}'::text[]) as ok) as s
+        from (select audit._shape_matches('capture_nN', '{serial:text,owner:integer,label:text}'::text[], 'public', 'devices') as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'devices', (x.serial)::text, null, 'DELETE', pg_catalog.to_jsonb(j.*), null, case when x.serial is not null and x.owner is not null and x.label is not null then '{label,owner,serial}'::text[] else pg_catalog.array_remove(array[case when x.label is not null then 'label' end, case when x.owner is not null then 'owner' end, case when x.serial is not null then 'serial' end]::text[], null) end from audit_old as x cross join lateral (select x.label as label, x.owner as owner, x.serial as serial) as j;

@@ -55,7 +55,7 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches('capture_nN', '{id:bigint,email:text,"score:double precision",tags:text[]}'::text[]) as ok) as s;
+        from (select audit._shape_matches('capture_nN', '{id:bigint,email:text,"score:double precision",tags:text[]}'::text[], 'public', 'plain') as ok) as s;
         if v_ok then
             if not v_many_new and not v_many_old then
                 insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'plain', (n1::bigint)::text, case when (o1::bigint)::text <> (n1::bigint)::text then (o1::bigint)::text end, 'UPDATE', oj operator(pg_catalog.-) pg_catalog.array_remove(array[case when not d1 then 'id' end, case when not d2 then 'email' end, case when not d3 then 'score' end, case when not d4 then 'tags' end]::text[], null), d.nj, pg_catalog.array_remove(array[case when d2 then 'email' end, case when d1 then 'id' end, case when d3 then 'score' end, case when d4 then 'tags' end]::text[], null) from (select oj, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, o2 collate "C" is distinct from n2 collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4 from (select pg_catalog.to_jsonb(j.*) as oj, x.id as o1, x.email as o2, x.score::text as o3, x.tags::text as o4 from audit_old as x cross join lateral (select x.id as id, x.tags as tags, x.email as email, x.score as score) as j) as o, (select pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.email as n2, y.score::text as n3, y.tags::text as n4 from audit_new as y cross join lateral (select y.id as id, y.tags as tags, y.email as email, y.score as score) as j) as n offset 0) as d where d1 or d2 or d3 or d4;
@@ -86,7 +86,7 @@ begin
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:bigint,email:text,"score:double precision",tags:text[]}'::text[]) as ok) as s
+        from (select audit._shape_matches('capture_nN', '{id:bigint,email:text,"score:double precision",tags:text[]}'::text[], 'public', 'plain') as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'plain', (x.id)::text, null, 'INSERT', null, pg_catalog.to_jsonb(j.*), case when x.id is not null and x.email is not null and x.score is not null and x.tags is not null then '{email,id,score,tags}'::text[] else pg_catalog.array_remove(array[case when x.email is not null then 'email' end, case when x.id is not null then 'id' end, case when x.score is not null then 'score' end, case when x.tags is not null then 'tags' end]::text[], null) end from audit_new as x cross join lateral (select x.id as id, x.tags as tags, x.email as email, x.score as score) as j;
@@ -94,7 +94,7 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:bigint,email:text,"score:double precision",tags:text[]}'::text[]) as ok) as s
+        from (select audit._shape_matches('capture_nN', '{id:bigint,email:text,"score:double precision",tags:text[]}'::text[], 'public', 'plain') as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'plain', (x.id)::text, null, 'DELETE', pg_catalog.to_jsonb(j.*), null, case when x.id is not null and x.email is not null and x.score is not null and x.tags is not null then '{email,id,score,tags}'::text[] else pg_catalog.array_remove(array[case when x.email is not null then 'email' end, case when x.id is not null then 'id' end, case when x.score is not null then 'score' end, case when x.tags is not null then 'tags' end]::text[], null) end from audit_old as x cross join lateral (select x.id as id, x.tags as tags, x.email as email, x.score as score) as j;

@@ -1,0 +1,101 @@
+-- Refuses (42501) a typed read as row type p_type (audit.row_at, audit.rows_at) when building
+-- that type would run, with the reader's rights, code of a role that does not already have them.
+-- The only such code is a domain's CHECK: PostgreSQL runs it for every value made of the domain,
+-- as whoever makes it. A check is safe when the domain's owner and the owners of the functions
+-- (and operators) it calls are each a superuser or a member of the reader's role, or when every
+-- function it calls is immutable and owned so (PostgreSQL's own are): an immutable function reads
+-- no table and runs no query. The walk follows the row type's columns through domains, arrays,
+-- composites, ranges and multiranges, and the types a check itself refers to.
+create or replace function audit._check_typed_read(p_type regtype, p_caller text)
+returns void
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v record;
+begin
+    with recursive reached (typid, col) as (
+        select a.atttypid, a.attname::text
+        from pg_catalog.pg_type as t
+        inner join pg_catalog.pg_attribute as a on a.attrelid = t.typrelid
+        where t.oid = p_type and a.attnum > 0 and not a.attisdropped
+        union
+        select n.typid, r.col
+        from reached as r
+        inner join pg_catalog.pg_type as t on t.oid = r.typid
+        cross join lateral (
+            select t.typbasetype where t.typtype = 'd'
+            union all
+            select t.typelem where t.typelem <> 0
+            union all
+            select a.atttypid from pg_catalog.pg_attribute as a
+            where t.typtype = 'c' and a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped
+            union all
+            select g.rngsubtype from pg_catalog.pg_range as g where g.rngtypid = t.oid
+            union all
+            select g.rngtypid from pg_catalog.pg_range as g where g.rngmultitypid = t.oid
+            union all
+            select d.refobjid
+            from pg_catalog.pg_constraint as k
+            inner join pg_catalog.pg_depend as d
+                on d.classid = 'pg_catalog.pg_constraint'::regclass and d.objid = k.oid
+                and d.refclassid = 'pg_catalog.pg_type'::regclass
+            where k.contypid = t.oid and k.contype = 'c'
+        ) as n (typid)
+    ),
+    checks as (
+        select distinct r.col, t.oid as domain, t.typowner, k.oid as con
+        from reached as r
+        inner join pg_catalog.pg_type as t on t.oid = r.typid and t.typtype = 'd'
+        inner join pg_catalog.pg_constraint as k on k.contypid = t.oid and k.contype = 'c'
+    ),
+    -- The functions a check calls, read from its expression tree (pg_depend leaves out
+    -- PostgreSQL's own objects): every function id and, through their code, every operator.
+    called_ids as (
+        select c.con, m[1] as kind, pg_catalog.regexp_split_to_table(m[2], ' ')::oid as id
+        from checks as c
+        inner join pg_catalog.pg_constraint as k on k.oid = c.con
+        cross join lateral pg_catalog.regexp_matches(k.conbin::text,
+            ':(funcid|opfuncid|hashfuncid|negfuncid|opno|opnos) (?:\(o )?([0-9]+(?: [0-9]+)*)', 'g') as m
+    ),
+    called as (
+        select i.con, p.oid as fn, p.proowner, p.provolatile
+        from called_ids as i
+        inner join pg_catalog.pg_proc as p
+            on p.oid = case when i.kind in ('opno', 'opnos')
+                then (select o.oprcode::oid from pg_catalog.pg_operator as o where o.oid = i.id)
+                else i.id end
+    )
+    select c.col, c.domain::regtype as domain, c.typowner::regrole as owner into v
+    from checks as c
+    where not (
+        audit._trusts(c.typowner)
+        and not exists (select from called as f where f.con = c.con and not audit._trusts(f.proowner))
+    )
+    and exists (
+        select from called as f
+        where f.con = c.con and (f.provolatile <> 'i' or not audit._trusts(f.proowner))
+    )
+    order by c.col
+    limit 1;
+    if found then
+        raise exception using
+            errcode = '42501',
+            message = format('%s: column %s of %s has domain %s, whose check (code of role %s) '
+                'would run with the rights of %s', p_caller, v.col, p_type, v.domain, v.owner, current_user),
+            hint = 'audit.table_at, audit.state_at and audit.history return the same states as jsonb '
+                'and run no check; or read as a role that the domain''s owner is a member of.';
+    end if;
+end
+$$;
+
+-- Whether code of role p_owner may run with the current user's rights: it is a superuser's, or
+-- p_owner already has those rights (it is the current user or a member of its role).
+create or replace function audit._trusts(p_owner oid)
+returns boolean
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select coalesce((select r.rolsuper from pg_catalog.pg_roles as r where r.oid = p_owner), false)
+        or pg_catalog.pg_has_role(p_owner, current_user, 'MEMBER')
+$$;
