@@ -131,7 +131,7 @@ test-node: venv node-status
 	    tests/test_node_integration.py $(PYTEST_ARGS)
 
 # Freezes the working tree's install script as the release of its version (overwriting that one
-# file only; older releases are never touched). Bump sql/functions/version.sql first for a new
+# file only; older releases are never touched). Bump sql/functions/admin/version.sql first for a new
 # release; make dist then makes the update script from every older release.
 release:
 	@v="$(VERSION)"; test -n "$$v" || exit 1; out="sql/releases/audit_trail--$$v.sql"; \

@@ -12,76 +12,102 @@ begin;
 set local lock_timeout = :'lock_timeout';
 \endif
 
+-- The schema: the log, the configuration, the lifecycle's records. The two lock helpers come
+-- first, because creating the log's triggers and indexes uses them. drop_internal removes the
+-- internal functions of the version installed before, which are all made again below.
 \ir schema/locks.sql
-\ir functions/_lock_or_explain.sql
-\ir functions/_lock_log.sql
+\ir functions/admin/_lock_or_explain.sql
+\ir functions/admin/_lock_log.sql
 \ir schema/logs.sql
 \ir schema/config.sql
 \ir schema/lifecycle.sql
 \ir schema/drop_internal.sql
 
-\ir functions/_type_is_trusted.sql
-\ir functions/_check_typed_read.sql
-\ir functions/_text_expr.sql
-\ir functions/_json_expr.sql
-\ir functions/_pinned_settings.sql
-\ir functions/_columns.sql
-\ir functions/_relation_of.sql
-\ir functions/_shape_matches.sql
-\ir functions/_capture_name.sql
-\ir functions/_fail.sql
-\ir functions/_key_expr.sql
-\ir functions/_parse_context.sql
-\ir functions/_context_exprs.sql
-\ir functions/_check_actor_type.sql
-\ir functions/_row_laterals.sql
-\ir functions/_check_config_columns.sql
-\ir functions/_check_virtual_columns.sql
-\ir functions/_never_runs.sql
-\ir functions/_capture_sql.sql
-\ir functions/_capture_function.sql
-\ir functions/_drop_capture.sql
-\ir functions/_relations.sql
-\ir functions/_config_for.sql
-\ir functions/_check_truncate.sql
-\ir functions/_guard_refuses.sql
-\ir functions/_partition_guard.sql
-\ir functions/_generated_is_current.sql
-\ir functions/_lock_stale_capture.sql
-\ir functions/_check_columns.sql
-\ir functions/_lookup_columns.sql
-\ir functions/_lookup_index_name.sql
-\ir functions/_sync_lookup_indexes.sql
-\ir functions/enable.sql
-\ir functions/disable.sql
-\ir functions/set_actor.sql
-\ir functions/set_migration.sql
-\ir functions/version.sql
-\ir functions/_config_of.sql
-\ir functions/_shown.sql
-\ir functions/_record_key.sql
-\ir functions/_table_of_rowtype.sql
-\ir functions/_same_record.sql
-\ir functions/_key_live.sql
-\ir functions/_state_at.sql
-\ir functions/state_at.sql
-\ir functions/_table_at_query.sql
-\ir functions/table_at.sql
-\ir functions/history.sql
-\ir functions/_populate.sql
-\ir functions/row_at.sql
-\ir functions/rows_at.sql
-\ir functions/diff.sql
-\ir functions/generated_code.sql
+-- Context: who and why, as the application sets it (audit.set_actor, audit.set_migration) and as
+-- capture reads it.
+\ir functions/context/_parse_context.sql
+\ir functions/context/_actor_type_expr.sql
+\ir functions/context/_context_exprs.sql
+\ir functions/context/_check_actor_type.sql
+\ir functions/context/set_actor.sql
+\ir functions/context/set_migration.sql
 
--- Lifecycle: retention and erasure.
-\ir functions/_check_horizon.sql
-\ir functions/_check_lifecycle_role.sql
-\ir functions/_erased.sql
-\ir functions/purge.sql
-\ir functions/erase.sql
-\ir functions/maintain.sql
+-- Capture: the generator of each audited relation's capture function (_capture_function, with the
+-- statements of _capture_sql), the pieces it is built from, the checks its code makes as it runs,
+-- the partition guards, and audit.generated_code, which shows the result.
+\ir functions/capture/_type_is_trusted.sql
+\ir functions/capture/_text_expr.sql
+\ir functions/capture/_json_expr.sql
+\ir functions/capture/_pinned_settings.sql
+\ir functions/capture/_columns.sql
+\ir functions/capture/_relation_of.sql
+\ir functions/capture/_shape.sql
+\ir functions/capture/_shape_matches.sql
+\ir functions/capture/_capture_name.sql
+\ir functions/capture/_fail.sql
+\ir functions/capture/_key_json_expr.sql
+\ir functions/capture/_key_text_expr.sql
+\ir functions/capture/_record_id_expr.sql
+\ir functions/capture/_compares_as_text.sql
+\ir functions/capture/_pairing_value_expr.sql
+\ir functions/capture/_distinct_expr.sql
+\ir functions/capture/_lateral_joins_sql.sql
+\ir functions/capture/_check_virtual_columns.sql
+\ir functions/capture/_never_runs.sql
+\ir functions/capture/_capture_sql.sql
+\ir functions/capture/_capture_function.sql
+\ir functions/capture/_drop_capture.sql
+\ir functions/capture/_relations.sql
+\ir functions/capture/_config_for.sql
+\ir functions/capture/_is_captured.sql
+\ir functions/capture/_check_truncate.sql
+\ir functions/capture/_guard_refuses.sql
+\ir functions/capture/_partition_guard.sql
+\ir functions/capture/_generated_is_current.sql
+\ir functions/capture/_lock_stale_capture.sql
+\ir functions/capture/generated_code.sql
 
+-- Administration: audit.enable and audit.disable, their checks, and the lookup indexes.
+\ir functions/admin/_check_config_columns.sql
+\ir functions/admin/_check_columns.sql
+\ir functions/admin/_lookup_columns.sql
+\ir functions/admin/_lookup_index_name.sql
+\ir functions/admin/_sync_lookup_indexes.sql
+\ir functions/admin/enable.sql
+\ir functions/admin/disable.sql
+\ir functions/admin/version.sql
+
+-- Reading: state_at, history, table_at (with a filter), the typed reads row_at and rows_at, diff.
+\ir functions/reading/_check_typed_read.sql
+\ir functions/reading/_trusts.sql
+\ir functions/reading/_config_of.sql
+\ir functions/reading/_shown.sql
+\ir functions/reading/_record_key.sql
+\ir functions/reading/_table_of_rowtype.sql
+\ir functions/reading/_is_same_record.sql
+\ir functions/reading/_key_live.sql
+\ir functions/reading/_state_at.sql
+\ir functions/reading/state_at.sql
+\ir functions/reading/_table_at_query.sql
+\ir functions/reading/table_at.sql
+\ir functions/reading/history.sql
+\ir functions/reading/_state_as_row.sql
+\ir functions/reading/_value_fits_column.sql
+\ir functions/reading/row_at.sql
+\ir functions/reading/rows_at.sql
+\ir functions/reading/diff.sql
+
+-- Lifecycle: retention (purge, maintain) and erasure.
+\ir functions/lifecycle/_check_horizon.sql
+\ir functions/lifecycle/_check_lifecycle_role.sql
+\ir functions/lifecycle/_erased.sql
+\ir functions/lifecycle/_erased_strings.sql
+\ir functions/lifecycle/purge.sql
+\ir functions/lifecycle/erase.sql
+\ir functions/lifecycle/maintain.sql
+
+-- The view of audited tables, the log's append-only trigger, the rights, and the last step:
+-- record the version and regenerate every audited table's capture code.
 \ir views/tables.sql
 \ir triggers/logs_append_only.sql
 

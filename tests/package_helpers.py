@@ -25,7 +25,7 @@ def version_key(version: str) -> tuple:
 
 
 def working_version() -> str:
-    """The version of the working tree: the literal in sql/functions/version.sql (as make dist reads it)."""
+    """The version of the working tree: the literal in sql/functions/admin/version.sql (as make dist reads it)."""
     proc = subprocess.run([str(REPO_ROOT / ".ci" / "bundle-sql"), "version"], capture_output=True, text=True,
                           cwd=REPO_ROOT, stdin=subprocess.DEVNULL, timeout=60, check=True)
     return proc.stdout.strip()

@@ -8,7 +8,7 @@ audit_trail UPDATE, through the update script that `make dist` makes for it. Aft
 log rows are all there, unchanged; the audited tables are still audited; audit.version() is the
 working version.
 
-To release version X: set X in sql/functions/version.sql, run `make release`, commit the new
+To release version X: set X in sql/functions/admin/version.sql, run `make release`, commit the new
 file in sql/releases/. Never edit an older file there.
 """
 
@@ -83,7 +83,7 @@ def test_alter_extension_update_upgrades_a_release_in_place(release, extension_f
     if release == WORKING:
         pytest.skip(f"no release older than the working version {WORKING} in sql/releases/, so there is no "
                     "update script yet: the first one comes with the next release (bump "
-                    "sql/functions/version.sql, make release); test_extension.py runs the update "
+                    "sql/functions/admin/version.sql, make release); test_extension.py runs the update "
                     "mechanism on a made-up version meanwhile")
     conn = fresh_db_no_install.connect()
     conn.execute(f"create extension {EXTENSION} version '{release}'")

@@ -35,9 +35,9 @@ grant execute on function audit._trusts(oid) to public;
 grant execute on function audit._parse_context(text) to public;
 grant execute on function audit._check_actor_type(text, text) to public;
 grant select on audit.actor_types to public;
-grant execute on function audit._populate(anyelement, jsonb) to public;
-grant execute on function audit._fits(anyelement, text, jsonb) to public;
-grant execute on function audit._same_record(jsonb, jsonb, text[]) to public;
+grant execute on function audit._state_as_row(anyelement, jsonb) to public;
+grant execute on function audit._value_fits_column(anyelement, text, jsonb) to public;
+grant execute on function audit._is_same_record(jsonb, jsonb, text[]) to public;
 grant execute on function audit._check_horizon(timestamptz, text) to public;
 grant execute on function audit._check_lifecycle_role(text) to public;
 -- audit.purge, audit.erase and audit.maintain: the package owner's alone (they also check it).

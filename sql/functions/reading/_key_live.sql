@@ -2,7 +2,7 @@
 -- the key are of one transaction that may have held two records on it (a deferred unique key):
 -- that transaction's rows on the key are replayed over the records it held. A row that
 -- updated, moved away or deleted a record is matched to the live record whose state it recorded
--- as the previous one (audit._same_record), else to the record that was on the key before the
+-- as the previous one (audit._is_same_record), else to the record that was on the key before the
 -- transaction. Of the records left, the one touched last; if only the record from before is
 -- left, the answer at the transaction's start. Rows of one statement: departures and deletions
 -- first (they can only take records that were there before the statement), arrivals last.
@@ -73,7 +73,7 @@ begin
             else v_row.new_values || v_row.old_values end;
         v_i := null;
         for v_j in reverse pg_catalog.cardinality(v_states)..1 loop
-            if audit._same_record(v_states[v_j], v_prev, p_cfg.ignore_columns) then
+            if audit._is_same_record(v_states[v_j], v_prev, p_cfg.ignore_columns) then
                 v_i := v_j;
                 exit;
             end if;

@@ -7,7 +7,7 @@
 --      (shorter names first, then bytewise), so that to_jsonb need not sort the keys (measured:
 --      about 40% of its cost). An untrusted column's value is its jsonb (audit._json_expr), so
 --      that to_jsonb(j.*) meets only built-in types.
-create or replace function audit._row_laterals(p_relid oid, p_cfg audit.config, p_alias text, p_json boolean)
+create or replace function audit._lateral_joins_sql(p_relid oid, p_cfg audit.config, p_alias text, p_json boolean)
 returns text
 language sql stable
 set search_path = pg_catalog, pg_temp

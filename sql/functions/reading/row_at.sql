@@ -17,6 +17,6 @@ begin
     if v_state is null then
         return null;
     end if;
-    return audit._populate(rowtype, v_state - v_cfg.redact_columns);
+    return audit._state_as_row(rowtype, v_state - v_cfg.redact_columns);
 end
 $$;

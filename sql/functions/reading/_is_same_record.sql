@@ -2,7 +2,7 @@
 -- log row recorded (new_values || old_values): every column both have, but for the table's
 -- ignored columns (whose changes are not logged), holds the same value. Used only where one
 -- transaction left two records on one key for a while (a deferred unique key).
-create or replace function audit._same_record(p_state jsonb, p_prev jsonb, p_ignore text[])
+create or replace function audit._is_same_record(p_state jsonb, p_prev jsonb, p_ignore text[])
 returns boolean
 language sql immutable
 set search_path = pg_catalog, pg_temp

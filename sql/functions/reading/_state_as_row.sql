@@ -1,7 +1,7 @@
 -- p_state as a row of p_row's type, for the typed reads. A value that no longer fits its column
 -- (the column was dropped and added again with another type) reads as NULL, as do columns added
 -- since the state was logged.
-create or replace function audit._populate(p_row anyelement, p_state jsonb)
+create or replace function audit._state_as_row(p_row anyelement, p_state jsonb)
 returns anyelement
 language plpgsql stable
 set search_path = pg_catalog, pg_temp
@@ -17,7 +17,7 @@ begin
             -- Drop the first key whose value does not fit, and try again.
             select k into v_key
             from pg_catalog.jsonb_object_keys(v_state) as k
-            where not audit._fits(p_row, k, v_state -> k)
+            where not audit._value_fits_column(p_row, k, v_state -> k)
             limit 1;
             if v_key is null then
                 raise;
@@ -26,19 +26,5 @@ begin
         end;
     end loop;
     return null;  -- not reached: the loop returns or raises
-end
-$$;
-
--- Whether the jsonb value p_value fits column p_key of p_row's type.
-create or replace function audit._fits(p_row anyelement, p_key text, p_value jsonb)
-returns boolean
-language plpgsql stable
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    perform pg_catalog.jsonb_populate_record(p_row, pg_catalog.jsonb_build_object(p_key, p_value));
-    return true;
-exception when data_exception then
-    return false;
 end
 $$;

@@ -106,7 +106,7 @@ begin
             -- that does not fit, or a deletion, may be another record's.
             if pg_catalog.cardinality(v_ids) > 0 and (v_row.action in ('DELETE', 'TRUNCATE')
                 or (v_expect is not null and v_row.new_values <> v_expect
-                    and not audit._same_record(v_row.new_values, v_expect, v_cfg.ignore_columns))) then
+                    and not audit._is_same_record(v_row.new_values, v_expect, v_cfg.ignore_columns))) then
                 -- In the transaction of the version above: another record's row.
                 continue when v_row.transaction_id = v_kept_xid;
                 -- In an earlier transaction: another record's too if this record was on the key
@@ -121,7 +121,7 @@ begin
                             and d.id > v_row.id and d.id <= v_bound_id
                             and d.transaction_id = v_row.transaction_id
                     ))) as s
-                    where s.new_values = v_expect or audit._same_record(s.new_values, v_expect, v_cfg.ignore_columns)
+                    where s.new_values = v_expect or audit._is_same_record(s.new_values, v_expect, v_cfg.ignore_columns)
                 ) then
                     v_kept_xid := v_row.transaction_id;
                     continue;

@@ -35,7 +35,7 @@ begin
         null;
     end;
     return query
-    select (audit._populate(rowtype, t.state - v_cfg.redact_columns)).*
+    select (audit._state_as_row(rowtype, t.state - v_cfg.redact_columns)).*
     from audit.table_at(v_tbl, ts, filter) as t;
 end
 $$;

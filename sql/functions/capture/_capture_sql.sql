@@ -55,9 +55,9 @@ begin
             v_rel, audit._record_id_expr(p_relid, p_cfg.key_columns, 'x.%1$s'), v_rel
         );
     end if;
-    v_json_x := audit._row_laterals(p_relid, p_cfg, 'x', true);
-    v_json_y := audit._row_laterals(p_relid, p_cfg, 'y', true);
-    v_virt_x := audit._row_laterals(p_relid, p_cfg, 'x', false);
+    v_json_x := audit._lateral_joins_sql(p_relid, p_cfg, 'x', true);
+    v_json_y := audit._lateral_joins_sql(p_relid, p_cfg, 'y', true);
+    v_virt_x := audit._lateral_joins_sql(p_relid, p_cfg, 'x', false);
 
     if p_op in ('INSERT', 'SNAPSHOT', 'DELETE', 'TRUNCATE') then
         v_json := 'pg_catalog.to_jsonb(j.*)';
@@ -136,7 +136,7 @@ begin
             case
                 when c.name = any(p_cfg.redact_columns)
                     then format('case when o%s is null then ''null'' else ''"[redacted]"'' end', c.pos)
-                when audit._as_text(c.typid) or c.is_virtual
+                when audit._compares_as_text(c.typid) or c.is_virtual
                     then format('coalesce(pg_catalog.to_json(o%s::%s)::text, ''null'')', c.pos, c.cast_type)
                 else format('coalesce(pg_catalog.to_json(o%s)::text, ''null'')', c.pos)
             end
@@ -150,8 +150,8 @@ begin
     from audit._columns(p_relid) as c
     cross join lateral (
         select
-            audit._carrier('x', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end) as old_carrier,
-            audit._carrier('y', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end) as new_carrier
+            audit._pairing_value_expr('x', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end) as old_carrier,
+            audit._pairing_value_expr('y', c.name, c.typid, case when c.is_virtual then 'v.v' || c.pos end) as new_carrier
     ) as r;
 
     -- Rows are paired by their position in the transition tables. The one-row and array paths run
