@@ -42,6 +42,7 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/capture/_columns.sql
 \ir functions/capture/_relation_of.sql
 \ir functions/capture/_shape.sql
+\ir functions/capture/_captures_for.sql
 \ir functions/capture/_shape_matches.sql
 \ir functions/capture/_capture_name.sql
 \ir functions/capture/_fail.sql

@@ -164,6 +164,57 @@ def test_a_detached_partition_refuses_writes_until_audit_disable_removes_its_cap
                            " AND tgname LIKE 'audit_trail_%'").fetchone()[0] > 0
 
 
+def test_a_partition_of_a_detached_sub_partitioned_table_does_not_log_as_the_audited_table(spied):
+    # Two levels: app.p -> app.p_mid -> app.p_leaf. Detaching app.p_mid changes neither app.p_leaf's
+    # definition nor its cached plans; its writes, in a session that wrote before, must not be
+    # logged as app.p's.
+    s = spied
+    s.owner.execute("CREATE TABLE app.p (id int, r text, v text, PRIMARY KEY (id, r)) PARTITION BY LIST (r)")
+    s.owner.execute("CREATE TABLE app.p_mid PARTITION OF app.p FOR VALUES IN ('eu', 'fr') PARTITION BY LIST (r)")
+    s.owner.execute("CREATE TABLE app.p_leaf PARTITION OF app.p_mid FOR VALUES IN ('eu')")
+    for t in ("app.p", "app.p_mid", "app.p_leaf"):
+        s.grant(t)
+    s.pkg.execute("SELECT audit.enable('app.p')")
+    for i in range(1, 4):  # the owner's session caches the capture plans of app.p_leaf
+        s.owner.execute(f"INSERT INTO app.p_leaf VALUES ({i}, 'eu', 'real')")
+        s.owner.execute(f"UPDATE app.p_leaf SET v = 'real!' WHERE id = {i}")
+    s.owner.execute("ALTER TABLE app.p DETACH PARTITION app.p_mid")
+    start = s.analyst.execute("SELECT coalesce(max(id), 0) FROM audit.logs").fetchone()[0]
+    for stmt in ("INSERT INTO app.p_leaf VALUES (666, 'eu', 'forged')", "UPDATE app.p_leaf SET v = 'forged'",
+                 "DELETE FROM app.p_leaf WHERE id = 1"):
+        with raises_sqlstate("55000", r"app\.p_leaf has capture triggers but is not part of an audited table"):
+            s.owner.execute(stmt)
+    forged = s.analyst.execute("SELECT table_name, record_id, action FROM audit.logs WHERE id > %s",
+                               [start]).fetchall()
+    assert forged == [], f"rows of a table no longer in app.p were logged as app.p: {forged}"
+
+
+def test_a_grandchild_of_a_child_taken_out_of_inheritance_does_not_log_as_the_audited_table(spied):
+    # app.t <- app.c1 <- app.c2; NO INHERIT of app.c1 changes nothing of app.c2's: its writes, in a
+    # session that wrote before (cached plans), must not be logged as app.t's.
+    s = spied
+    s.owner.execute("CREATE TABLE app.t (id int PRIMARY KEY, v text)")
+    s.owner.execute("CREATE TABLE app.c1 (id int PRIMARY KEY, v text)")
+    s.owner.execute("CREATE TABLE app.c2 (id int PRIMARY KEY, v text)")
+    s.owner.execute("ALTER TABLE app.c1 INHERIT app.t")
+    s.owner.execute("ALTER TABLE app.c2 INHERIT app.c1")
+    for t in ("app.t", "app.c1", "app.c2"):
+        s.grant(t)
+    s.pkg.execute("SELECT audit.enable('app.t')")
+    for i in range(1, 4):
+        s.owner.execute(f"INSERT INTO app.c2 VALUES ({i}, 'real')")
+        s.owner.execute(f"UPDATE app.c2 SET v = 'real!' WHERE id = {i}")
+    s.owner.execute("ALTER TABLE app.c1 NO INHERIT app.t")
+    start = s.analyst.execute("SELECT coalesce(max(id), 0) FROM audit.logs").fetchone()[0]
+    for stmt in ("INSERT INTO app.c2 VALUES (666, 'forged')", "UPDATE app.c2 SET v = 'forged'",
+                 "DELETE FROM app.c2 WHERE id = 1"):
+        with raises_sqlstate("55000", r"app\.c2 has capture triggers but is not part of an audited table"):
+            s.owner.execute(stmt)
+    forged = s.analyst.execute("SELECT table_name, record_id, action FROM audit.logs WHERE id > %s",
+                               [start]).fetchall()
+    assert forged == [], f"rows of a table no longer under app.t were logged as app.t: {forged}"
+
+
 def test_a_child_moved_under_another_audited_table_logs_as_its_new_parent(spied):
     # Its capture code was made for the old parent; the write takes the slow path and finds the new.
     s = spied

@@ -59,6 +59,16 @@ CASES = {
         "CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
         "SELECT audit.enable('events')",
     ],
+    # Inheritance two levels deep: the grandchild's code also checks, as it runs, that it is still
+    # below the audited table (a change of its parent's inheritance leaves its cached plans alone).
+    "inheritance": [
+        "CREATE TABLE docs (id int PRIMARY KEY, title text)",
+        "CREATE TABLE docs_child (id int PRIMARY KEY, title text)",
+        "CREATE TABLE docs_grandchild (id int PRIMARY KEY, title text)",
+        "ALTER TABLE docs_child INHERIT docs",
+        "ALTER TABLE docs_grandchild INHERIT docs_child",
+        "SELECT audit.enable('docs')",
+    ],
     # A stored generated column, and types of several kinds.
     "generated_columns": [
         "CREATE TABLE prices (id int PRIMARY KEY, net numeric(10, 2), rate numeric(4, 3), "
@@ -79,6 +89,7 @@ WRITES = {
     "partitioned": ["INSERT INTO events VALUES (1, '2024-05-01', 'a'), (2, '2025-05-01', 'b')",
                     "UPDATE events SET kind = 'c'"],
     "generated_columns": ["INSERT INTO prices (id, net, rate) VALUES (1, 10, 0.2)", "UPDATE prices SET net = 12"],
+    "inheritance": ["INSERT INTO docs_grandchild VALUES (1, 'a')", "UPDATE docs_grandchild SET title = 'b'"],
 }
 
 

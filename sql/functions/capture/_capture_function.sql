@@ -24,6 +24,18 @@ declare
     ];
     v_params text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
     v_shape text [] := audit._shape(p_relid);
+    -- How many levels below its audited table the relation is (0: the table itself).
+    v_depth int := (
+        with recursive up (relid, depth) as (
+            select p_relid, 0
+            union all
+            select i.inhparent, u.depth + 1
+            from up as u
+            inner join pg_catalog.pg_inherits as i on i.inhrelid = u.relid
+            where u.relid <> p_cfg.relid
+        )
+        select pg_catalog.max(up.depth) from up where up.relid = p_cfg.relid
+    );
     v_body text;
 begin
     if not p_apply and v_old_fn !~ '^capture_n[0-9]+$' then
@@ -69,7 +81,7 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L) as ok) as s;
+        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L)%14$s as ok) as s;
         if v_ok then
             if not v_many_new and not v_many_old then
                 %9$s;
@@ -100,7 +112,7 @@ begin
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L) as ok) as s
+        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L)%14$s as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
             %5$s;
@@ -108,7 +120,7 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L) as ok) as s
+        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L)%14$s as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
             %8$s;
@@ -160,7 +172,9 @@ $require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
         p_cfg.log_schema,
         format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
         audit._actor_type_expr('v_type', 'v_email', 'v_id', 'v_mig'),
-        p_cfg.log_table
+        p_cfg.log_table,
+        case when v_depth > 1 then format(' and audit._captures_for(tg_relid, %L, %L)', p_cfg.log_schema,
+            p_cfg.log_table) else '' end
     );
     if not p_apply then
         return v_body;

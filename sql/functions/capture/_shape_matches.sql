@@ -7,35 +7,17 @@
 -- Declared immutable on purpose: capture calls it with constant arguments in a query that also
 -- reads the relation's transition table, so the planner folds it into the cached plan once, and
 -- PostgreSQL plans that query again whenever the relation's definition changes (ALTER TABLE,
--- ATTACH and DETACH PARTITION, INHERIT and NO INHERIT all do).
+-- ATTACH and DETACH PARTITION, INHERIT and NO INHERIT of the relation itself all do). A change
+-- further up (a parent taken out of the audited table's inheritance) does not: the code of a
+-- relation two or more levels below its audited table also calls audit._captures_for as it runs.
 create or replace function audit._shape_matches(p_fn text, p_shape text[], p_log_schema text, p_log_table text)
 returns boolean
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$
-    with recursive
-        rel (relid) as (select audit._relation_of(p_fn)),
-        up (relid, depth) as (
-            select r.relid, 0 from rel as r where r.relid is not null
-            union all
-            select i.inhparent, u.depth + 1
-            from up as u
-            inner join pg_catalog.pg_inherits as i on i.inhrelid = u.relid
-        ),
-        captured_for as (
-            select c.log_schema, c.log_table
-            from up
-            inner join audit.config as c on c.relid = up.relid::regclass
-            where c.enabled
-            order by up.depth
-            limit 1
-        )
     select coalesce((
-        select audit._shape(r.relid) = p_shape
-            and exists (
-                select from captured_for as f
-                where f.log_schema = p_log_schema and f.log_table = p_log_table
-            )
-        from rel as r
+        select audit._shape(r.relid) = p_shape and audit._captures_for(r.relid, p_log_schema, p_log_table)
+        from (select audit._relation_of(p_fn)) as r (relid)
+        where r.relid is not null
     ), false)
 $$;

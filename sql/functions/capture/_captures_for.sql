@@ -1,0 +1,24 @@
+-- Whether relation p_relid captures for the audited table whose log rows carry the names
+-- p_log_schema.p_log_table: it is that table, or a partition or inheritance child of it at any
+-- depth, and no audited table nearer to it comes first.
+create or replace function audit._captures_for(p_relid oid, p_log_schema text, p_log_table text)
+returns boolean
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    with recursive up (relid, depth) as (
+        select p_relid, 0
+        union all
+        select i.inhparent, u.depth + 1
+        from up as u
+        inner join pg_catalog.pg_inherits as i on i.inhrelid = u.relid
+    )
+    select coalesce((
+        select c.log_schema = p_log_schema and c.log_table = p_log_table
+        from up
+        inner join audit.config as c on c.relid = up.relid::regclass
+        where c.enabled
+        order by up.depth
+        limit 1
+    ), false)
+$$;
