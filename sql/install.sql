@@ -42,6 +42,7 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/capture/_columns.sql
 \ir functions/capture/_relation_of.sql
 \ir functions/capture/_shape.sql
+\ir functions/capture/_captured_config.sql
 \ir functions/capture/_captures_for.sql
 \ir functions/capture/_shape_matches.sql
 \ir functions/capture/_capture_name.sql
@@ -60,7 +61,6 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/capture/_drop_capture.sql
 \ir functions/capture/_relations.sql
 \ir functions/capture/_config_for.sql
-\ir functions/capture/_is_captured.sql
 \ir functions/capture/_check_truncate.sql
 \ir functions/capture/_guard_refuses.sql
 \ir functions/capture/_partition_guard.sql

@@ -22,7 +22,7 @@ begin
         if exists (
             select from pg_catalog.pg_trigger as t
             where t.tgrelid = tbl and t.tgname = 'audit_trail_insert' and t.tgparentid = 0
-        ) and not audit._is_captured(tbl) then
+        ) and (audit._captured_config(tbl)).relid is null then
             if not audit._drop_capture(tbl) then
                 raise notice using
                     message = format('audit: the audit_trail_* triggers of %s stay in place and do nothing', tbl),

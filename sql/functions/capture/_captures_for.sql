@@ -6,19 +6,6 @@ returns boolean
 language sql stable
 set search_path = pg_catalog, pg_temp
 as $$
-    with recursive up (relid, depth) as (
-        select p_relid, 0
-        union all
-        select i.inhparent, u.depth + 1
-        from up as u
-        inner join pg_catalog.pg_inherits as i on i.inhrelid = u.relid
-    )
-    select coalesce((
-        select c.log_schema = p_log_schema and c.log_table = p_log_table
-        from up
-        inner join audit.config as c on c.relid = up.relid::regclass
-        where c.enabled
-        order by up.depth
-        limit 1
-    ), false)
+    select coalesce(c.log_schema = p_log_schema and c.log_table = p_log_table, false)
+    from audit._captured_config(p_relid) as c
 $$;
