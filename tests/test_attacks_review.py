@@ -727,3 +727,24 @@ def test_a_typed_read_runs_a_domain_check_made_only_of_postgresql_s_own_immutabl
     s.pkg.execute("SELECT audit.enable('app.u')")
     with raises_sqlstate("42501", r"column z of app\.u has domain app\.noisy"):
         s.analyst.execute("SELECT * FROM audit.rows_at(NULL::app.u, now())").fetchall()
+
+
+def test_a_typed_read_sees_the_types_a_check_converts_to_through_json_query(spied):
+    # pg_depend does not record the RETURNING type of JSON_QUERY/JSON_VALUE (PostgreSQL 17): a
+    # check that converts into a composite of the owner's spy domain must still be found.
+    s = spied
+    if int(s.admin.execute("SHOW server_version_num").fetchone()[0]) < 170000:
+        pytest.skip("JSON_QUERY is new in PostgreSQL 17")
+    s.owner.execute("CREATE DOMAIN app.watched AS text CHECK (app.spy('json_query returning'))")
+    s.owner.execute("CREATE TYPE app.wrap AS (a app.watched)")
+    s.owner.execute("CREATE DOMAIN app.doc AS text CHECK (json_query(VALUE::jsonb, '$' RETURNING app.wrap) IS NOT NULL)")
+    s.owner.execute("CREATE DOMAIN app.val AS text CHECK (json_value(VALUE::jsonb, '$.a' RETURNING app.watched) IS NOT NULL)")
+    s.owner.execute("CREATE TABLE app.j (id int PRIMARY KEY, d app.doc, e app.val)")
+    s.grant("app.j")
+    s.pkg.execute("SELECT audit.enable('app.j')")
+    s.owner.execute("""INSERT INTO app.j VALUES (1, '{"a": "q"}', '{"a": "q"}')""")
+    s.owner.execute("DELETE FROM app.calls")
+    for reader in (s.pkg, s.analyst):
+        with raises_sqlstate("42501", r"column d of app\.j has domain app\.watched"):
+            reader.execute("SELECT * FROM audit.row_at(NULL::app.j, 1, now())").fetchall()
+    assert ran_as(s, s.roles.owner) == [] and ran_as(s, s.roles.reader) == []

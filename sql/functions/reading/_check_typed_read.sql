@@ -41,6 +41,16 @@ begin
                 on d.classid = 'pg_catalog.pg_constraint'::regclass and d.objid = k.oid
                 and d.refclassid = 'pg_catalog.pg_type'::regclass
             where k.contypid = t.oid and k.contype = 'c'
+            union all
+            -- Every type the check's expression tree names (pg_depend misses some: the RETURNING
+            -- type of JSON_QUERY and JSON_VALUE). Fields that are not types only add types the
+            -- walk then finds harmless, or oids that are no type at all.
+            select x.oid
+            from pg_catalog.pg_constraint as k
+            cross join lateral pg_catalog.regexp_matches(k.conbin::text,
+                ':[A-Za-z_]*(?:type|typid|typeid|typeId)[A-Za-z_]* ([0-9]+)', 'g') as m
+            inner join pg_catalog.pg_type as x on x.oid = m[1]::oid
+            where k.contypid = t.oid and k.contype = 'c'
         ) as n (typid)
     ),
     checks as (
