@@ -748,3 +748,67 @@ def test_a_typed_read_sees_the_types_a_check_converts_to_through_json_query(spie
         with raises_sqlstate("42501", r"column d of app\.j has domain app\.watched"):
             reader.execute("SELECT * FROM audit.row_at(NULL::app.j, 1, now())").fetchall()
     assert ran_as(s, s.roles.owner) == [] and ran_as(s, s.roles.reader) == []
+
+
+def test_audit_disable_on_a_leftover_leaves_another_table_s_partition_guard_alone(spied):
+    # The table owner gives a detached partition a trigger named like ours that runs the audited
+    # table's guard (PUBLIC may execute guards); the package owner then runs audit.disable on it,
+    # as the 55000 hint says. The audited table's guard must go on refusing new partitions.
+    s = spied
+    s.owner.execute("CREATE TABLE app.t (id int, r text, v text, PRIMARY KEY (id, r)) PARTITION BY LIST (r)")
+    s.owner.execute("CREATE TABLE app.pa PARTITION OF app.t FOR VALUES IN ('a')")
+    s.owner.execute("CREATE TABLE app.pb PARTITION OF app.t FOR VALUES IN ('b')")
+    for t in ("app.t", "app.pa", "app.pb"):
+        s.grant(t)
+    s.pkg.execute("SELECT audit.enable('app.t')")
+    guard = s.pkg.execute("SELECT p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+                          " WHERE t.tgrelid = 'app.t'::regclass AND t.tgname = 'audit_trail_partition_guard'"
+                          ).fetchone()[0]
+    s.owner.execute("ALTER TABLE app.t DETACH PARTITION app.pb")
+    s.owner.execute(f"CREATE TRIGGER audit_trail_partition_guard BEFORE INSERT ON app.pb"
+                    f" FOR EACH ROW EXECUTE FUNCTION audit.{guard}()")
+    s.pkg.execute("SELECT audit.disable('app.pb')")
+    s.owner.execute("CREATE TABLE app.pc PARTITION OF app.t FOR VALUES IN ('c')")
+    s.grant("app.pc")
+    with raises_sqlstate("55000", r"partition app\.pc of audited table app\.t is not covered"):
+        s.app.execute("INSERT INTO app.pc VALUES (1, 'c', 'x')")
+
+
+def test_a_trigger_named_like_the_guard_on_another_table_does_not_stand_in_for_it(spied):
+    # audit._relation_of finds a guard's table by the trigger's name: a same-named trigger on a
+    # table of the owner's must not be taken for the audited table's.
+    s = spied
+    s.owner.execute("CREATE TABLE app.t (id int, r text, v text, PRIMARY KEY (id, r)) PARTITION BY LIST (r)")
+    s.owner.execute("CREATE TABLE app.ta PARTITION OF app.t FOR VALUES IN ('a')")
+    for t in ("app.t", "app.ta"):
+        s.grant(t)
+    s.pkg.execute("SELECT audit.enable('app.t')")
+    guard = s.pkg.execute("SELECT p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+                          " WHERE t.tgrelid = 'app.t'::regclass AND t.tgname = 'audit_trail_partition_guard'"
+                          ).fetchone()[0]
+    s.owner.execute("CREATE TABLE app.a_decoy (id int)")
+    s.owner.execute(f"CREATE TRIGGER audit_trail_partition_guard BEFORE INSERT ON app.a_decoy"
+                    f" FOR EACH ROW EXECUTE FUNCTION audit.{guard}()")
+    assert s.pkg.execute("SELECT audit._relation_of(%s)::regclass::text", [guard]).fetchone() == ("app.t",)
+
+
+def test_a_child_moved_one_level_down_and_then_cut_loose_does_not_log_as_the_audited_table(spied):
+    # app.c is a child of app.t at audit.enable; it is moved under app.m (a new child of app.t),
+    # then app.m leaves app.t: the last step does not touch app.c, whose session cached its plans.
+    s = spied
+    for t in ("app.t", "app.c", "app.m"):
+        s.owner.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, v text)")
+    s.owner.execute("ALTER TABLE app.c INHERIT app.t")
+    for t in ("app.t", "app.c", "app.m"):
+        s.grant(t)
+    s.pkg.execute("SELECT audit.enable('app.t')")
+    s.owner.execute("ALTER TABLE app.m INHERIT app.t")
+    s.owner.execute("ALTER TABLE app.c NO INHERIT app.t")
+    s.owner.execute("ALTER TABLE app.c INHERIT app.m")
+    for i in range(1, 4):
+        s.app.execute(f"INSERT INTO app.c VALUES ({i}, 'x')")
+    s.owner.execute("ALTER TABLE app.m NO INHERIT app.t")
+    start = s.analyst.execute("SELECT coalesce(max(id), 0) FROM audit.logs").fetchone()[0]
+    with raises_sqlstate("55000", r"app\.c has capture triggers but is not part of an audited table"):
+        s.app.execute("INSERT INTO app.c VALUES (9, 'forged')")
+    assert s.analyst.execute("SELECT count(*) FROM audit.logs WHERE id > %s", [start]).fetchone() == (0,)

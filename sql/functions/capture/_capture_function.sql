@@ -173,7 +173,7 @@ $require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
         format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
         audit._actor_type_expr('v_type', 'v_email', 'v_id', 'v_mig'),
         p_cfg.log_table,
-        case when v_depth > 1 then format(' and audit._captures_for(tg_relid, %L, %L)', p_cfg.log_schema,
+        case when v_depth > 0 then format(' and audit._captures_for(tg_relid, %L, %L)', p_cfg.log_schema,
             p_cfg.log_table) else '' end
     );
     if not p_apply then

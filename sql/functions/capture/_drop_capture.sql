@@ -20,6 +20,10 @@ begin
         where t.tgrelid = p_relid and t.tgparentid = 0 and p.pronamespace = 'audit'::regnamespace
             and t.tgname in ('audit_trail_insert', 'audit_trail_update', 'audit_trail_delete',
                 'audit_trail_truncate', 'audit_trail_partition_guard')
+            -- Only the relation's own functions: a table owner may give a table of theirs a
+            -- trigger named like ours that runs another table's partition guard (which PUBLIC may
+            -- execute); that guard is not this relation's to replace.
+            and audit._relation_of(p.proname::text) = p_relid
     loop
         if v_may_drop then
             for v_trigger in

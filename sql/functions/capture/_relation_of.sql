@@ -13,6 +13,11 @@ as $$
     inner join pg_catalog.pg_proc as p on p.oid = t.tgfoid
     where p.proname = p_fn and p.pronamespace = 'audit'::regnamespace
         and t.tgname in ('audit_trail_insert', 'audit_trail_partition_guard') and t.tgparentid = 0
+        -- A partition guard (which PUBLIC may execute, and so attach to a table of its own) belongs
+        -- to an audited table; a capture function, which only the package owner may run, to its
+        -- relation.
+        and (t.tgname = 'audit_trail_insert'
+            or exists (select from audit.config as c where c.relid = t.tgrelid::regclass))
     order by t.tgname
     limit 1
 $$;

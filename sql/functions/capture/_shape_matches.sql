@@ -8,8 +8,9 @@
 -- reads the relation's transition table, so the planner folds it into the cached plan once, and
 -- PostgreSQL plans that query again whenever the relation's definition changes (ALTER TABLE,
 -- ATTACH and DETACH PARTITION, INHERIT and NO INHERIT of the relation itself all do). A change
--- further up (a parent taken out of the audited table's inheritance) does not: the code of a
--- relation two or more levels below its audited table also calls audit._captures_for as it runs.
+-- further up (a parent taken out of the audited table's inheritance) does not, and a relation
+-- may move further down after its code was made: the code of every partition and inheritance
+-- child also calls audit._captures_for as it runs.
 create or replace function audit._shape_matches(p_fn text, p_shape text[], p_log_schema text, p_log_table text)
 returns boolean
 language sql immutable

@@ -182,7 +182,7 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches('capture_nN', '{id:integer,title:text}'::text[], 'public', 'docs') as ok) as s;
+        from (select audit._shape_matches('capture_nN', '{id:integer,title:text}'::text[], 'public', 'docs') and audit._captures_for(tg_relid, 'public', 'docs') as ok) as s;
         if v_ok then
             if not v_many_new and not v_many_old then
                 insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'docs', (n1::integer)::text, case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end, 'UPDATE', oj operator(pg_catalog.-) pg_catalog.array_remove(array[case when not d1 then 'id' end, case when not d2 then 'title' end]::text[], null), d.nj, pg_catalog.array_remove(array[case when d1 then 'id' end, case when d2 then 'title' end]::text[], null) from (select oj, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, o2 collate "C" is distinct from n2 collate "C" as d2 from (select pg_catalog.to_jsonb(j.*) as oj, x.id as o1, x.title as o2 from audit_old as x cross join lateral (select x.id as id, x.title as title) as j) as o, (select pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.title as n2 from audit_new as y cross join lateral (select y.id as id, y.title as title) as j) as n offset 0) as d where d1 or d2;
@@ -213,7 +213,7 @@ begin
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:integer,title:text}'::text[], 'public', 'docs') as ok) as s
+        from (select audit._shape_matches('capture_nN', '{id:integer,title:text}'::text[], 'public', 'docs') and audit._captures_for(tg_relid, 'public', 'docs') as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'docs', (x.id)::text, null, 'INSERT', null, pg_catalog.to_jsonb(j.*), case when x.id is not null and x.title is not null then '{id,title}'::text[] else pg_catalog.array_remove(array[case when x.id is not null then 'id' end, case when x.title is not null then 'title' end]::text[], null) end from audit_new as x cross join lateral (select x.id as id, x.title as title) as j;
@@ -221,7 +221,7 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:integer,title:text}'::text[], 'public', 'docs') as ok) as s
+        from (select audit._shape_matches('capture_nN', '{id:integer,title:text}'::text[], 'public', 'docs') and audit._captures_for(tg_relid, 'public', 'docs') as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'docs', (x.id)::text, null, 'DELETE', pg_catalog.to_jsonb(j.*), null, case when x.id is not null and x.title is not null then '{id,title}'::text[] else pg_catalog.array_remove(array[case when x.id is not null then 'id' end, case when x.title is not null then 'title' end]::text[], null) end from audit_old as x cross join lateral (select x.id as id, x.title as title) as j;

@@ -207,7 +207,7 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') as ok) as s;
+        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') and audit._captures_for(tg_relid, 'public', 'events') as ok) as s;
         if v_ok then
             if not v_many_new and not v_many_old then
                 insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'events', pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text, case when pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text <> pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text then pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text end, 'UPDATE', oj operator(pg_catalog.-) pg_catalog.array_remove(array[case when not d1 then 'id' end, case when not d2 then 'at' end, case when not d3 then 'kind' end]::text[], null), d.nj, pg_catalog.array_remove(array[case when d2 then 'at' end, case when d1 then 'id' end, case when d3 then 'kind' end]::text[], null) from (select oj, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, o2 is distinct from n2 as d2, o3, n3, o3 collate "C" is distinct from n3 collate "C" as d3 from (select pg_catalog.to_jsonb(j.*) as oj, x.id as o1, x.at as o2, x.kind as o3 from audit_old as x cross join lateral (select x.at as at, x.id as id, x.kind as kind) as j) as o, (select pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.at as n2, y.kind as n3 from audit_new as y cross join lateral (select y.at as at, y.id as id, y.kind as kind) as j) as n offset 0) as d where d1 or d2 or d3;
@@ -238,7 +238,7 @@ begin
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') as ok) as s
+        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') and audit._captures_for(tg_relid, 'public', 'events') as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'events', pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'INSERT', null, pg_catalog.to_jsonb(j.*), case when x.id is not null and x.at is not null and x.kind is not null then '{at,id,kind}'::text[] else pg_catalog.array_remove(array[case when x.at is not null then 'at' end, case when x.id is not null then 'id' end, case when x.kind is not null then 'kind' end]::text[], null) end from audit_new as x cross join lateral (select x.at as at, x.id as id, x.kind as kind) as j;
@@ -246,7 +246,7 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') as ok) as s
+        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') and audit._captures_for(tg_relid, 'public', 'events') as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'events', pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'DELETE', pg_catalog.to_jsonb(j.*), null, case when x.id is not null and x.at is not null and x.kind is not null then '{at,id,kind}'::text[] else pg_catalog.array_remove(array[case when x.at is not null then 'at' end, case when x.id is not null then 'id' end, case when x.kind is not null then 'kind' end]::text[], null) end from audit_old as x cross join lateral (select x.at as at, x.id as id, x.kind as kind) as j;
@@ -335,7 +335,7 @@ begin
     if tg_op = 'UPDATE' then
         select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
         into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') as ok) as s;
+        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') and audit._captures_for(tg_relid, 'public', 'events') as ok) as s;
         if v_ok then
             if not v_many_new and not v_many_old then
                 insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'events', pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text, case when pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text <> pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text then pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text end, 'UPDATE', oj operator(pg_catalog.-) pg_catalog.array_remove(array[case when not d1 then 'id' end, case when not d2 then 'at' end, case when not d3 then 'kind' end]::text[], null), d.nj, pg_catalog.array_remove(array[case when d2 then 'at' end, case when d1 then 'id' end, case when d3 then 'kind' end]::text[], null) from (select oj, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, o2 is distinct from n2 as d2, o3, n3, o3 collate "C" is distinct from n3 collate "C" as d3 from (select pg_catalog.to_jsonb(j.*) as oj, x.id as o1, x.at as o2, x.kind as o3 from audit_old as x cross join lateral (select x.at as at, x.id as id, x.kind as kind) as j) as o, (select pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.at as n2, y.kind as n3 from audit_new as y cross join lateral (select y.at as at, y.id as id, y.kind as kind) as j) as n offset 0) as d where d1 or d2 or d3;
@@ -366,7 +366,7 @@ begin
         end if;
     elsif tg_op = 'INSERT' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') as ok) as s
+        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') and audit._captures_for(tg_relid, 'public', 'events') as ok) as s
         left join (select from audit_new limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'events', pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'INSERT', null, pg_catalog.to_jsonb(j.*), case when x.id is not null and x.at is not null and x.kind is not null then '{at,id,kind}'::text[] else pg_catalog.array_remove(array[case when x.at is not null then 'at' end, case when x.id is not null then 'id' end, case when x.kind is not null then 'kind' end]::text[], null) end from audit_new as x cross join lateral (select x.at as at, x.id as id, x.kind as kind) as j;
@@ -374,7 +374,7 @@ begin
         end if;
     elsif tg_op = 'DELETE' then
         select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') as ok) as s
+        from (select audit._shape_matches('capture_nN', '{id:bigint,at:date,kind:text}'::text[], 'public', 'events') and audit._captures_for(tg_relid, 'public', 'events') as ok) as s
         left join (select from audit_old limit 0) as r on true;
         if v_ok then
             insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'events', pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'DELETE', pg_catalog.to_jsonb(j.*), null, case when x.id is not null and x.at is not null and x.kind is not null then '{at,id,kind}'::text[] else pg_catalog.array_remove(array[case when x.at is not null then 'at' end, case when x.id is not null then 'id' end, case when x.kind is not null then 'kind' end]::text[], null) end from audit_old as x cross join lateral (select x.at as at, x.id as id, x.kind as kind) as j;
