@@ -24,18 +24,9 @@ declare
     ];
     v_params text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
     v_shape text [] := audit._shape(p_relid);
-    -- How many levels below its audited table the relation is (0: the table itself).
-    v_depth int := (
-        with recursive up (relid, depth) as (
-            select p_relid, 0
-            union all
-            select i.inhparent, u.depth + 1
-            from up as u
-            inner join pg_catalog.pg_inherits as i on i.inhrelid = u.relid
-            where u.relid <> p_cfg.relid
-        )
-        select pg_catalog.max(up.depth) from up where up.relid = p_cfg.relid
-    );
+    -- A partition or inheritance child (not the audited table itself): its code also checks, as it
+    -- runs, that it still captures for its table (see audit._shape_matches).
+    v_below boolean := p_relid <> p_cfg.relid::oid;
     v_body text;
 begin
     if not p_apply and v_old_fn !~ '^capture_n[0-9]+$' then
@@ -173,7 +164,7 @@ $require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
         format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
         audit._actor_type_expr('v_type', 'v_email', 'v_id', 'v_mig'),
         p_cfg.log_table,
-        case when v_depth > 0 then format(' and audit._captures_for(tg_relid, %L, %L)', p_cfg.log_schema,
+        case when v_below then format(' and audit._captures_for(tg_relid, %L, %L)', p_cfg.log_schema,
             p_cfg.log_table) else '' end
     );
     if not p_apply then
