@@ -14,8 +14,10 @@ begin
             errcode = '55000',
             message = format('audit: %s has capture triggers but is not part of an audited table',
                 p_relid::regclass),
-            hint = pg_catalog.format('A partition detached or a child taken out of an audited table''s '
-                'inheritance keeps its capture triggers: audit.disable(%L) removes them.', p_relid::regclass::text);
+            hint = pg_catalog.format('It was detached from, or taken out of the inheritance of, an audited '
+                'table, and kept its capture triggers, which refuse its writes: the package''s owner runs '
+                'audit.disable(%L) to remove them, or audit.enable(%L) to audit it as a table of its own.',
+                p_relid::regclass::text, p_relid::regclass::text);
     end if;
     return v;
 end

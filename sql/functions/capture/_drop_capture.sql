@@ -44,8 +44,10 @@ begin
                 'return null; end');
         end if;
     end loop;
-    if v_may_drop then
-        execute format('drop trigger if exists audit_trail_no_parent on %s', p_relid::regclass);
+    if v_may_drop and exists (
+        select from pg_catalog.pg_trigger as t where t.tgrelid = p_relid and t.tgname = 'audit_trail_no_parent'
+    ) then
+        execute format('drop trigger audit_trail_no_parent on %s', p_relid::regclass);
     end if;
     return v_may_drop;
 end

@@ -76,7 +76,19 @@ begin
                 then (select o.oprcode::oid from pg_catalog.pg_operator as o where o.oid = i.id)
                 else i.id end
     )
-    select c.col, c.domain::regtype as domain, c.typowner::regrole as owner into v
+    select c.col, c.domain::regtype as domain,
+        -- What to name: the domain's owner when it is not trusted, else the first function the
+        -- check calls that is not trusted, or not immutable.
+        case when audit._trusts(c.typowner) then (
+            select pg_catalog.format('calls %s, %s of role %s', f.fn::regprocedure,
+                case f.provolatile when 'i' then 'code' else 'a function that is not immutable' end,
+                f.proowner::regrole)
+            from called as f
+            where f.con = c.con and (f.provolatile <> 'i' or not audit._trusts(f.proowner))
+            order by audit._trusts(f.proowner), f.fn
+            limit 1
+        ) else pg_catalog.format('is code of role %s', c.typowner::regrole) end as why
+    into v
     from checks as c
     where not (
         audit._trusts(c.typowner)
@@ -91,10 +103,11 @@ begin
     if found then
         raise exception using
             errcode = '42501',
-            message = format('%s: column %s of %s has domain %s, whose check (code of role %s) '
-                'would run with the rights of %s', p_caller, v.col, p_type, v.domain, v.owner, current_user),
-            hint = 'audit.table_at, audit.state_at and audit.history return the same states as jsonb '
-                'and run no check; or read as a role that the domain''s owner is a member of.';
+            message = format('%s: column %s of %s has domain %s, whose check %s and would run with the '
+                'rights of %s', p_caller, v.col, p_type, v.domain, v.why, current_user),
+            hint = 'Read the states as jsonb with audit.state_at, audit.table_at or audit.history, which run '
+                'no check (turning them into the row type yourself runs it, as you). Superusers and the '
+                'package''s owner are refused too.';
     end if;
 end
 $$;
