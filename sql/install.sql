@@ -27,13 +27,15 @@ set local lock_timeout = :'lock_timeout';
 -- capture reads it.
 \ir functions/context/_parse_context.sql
 \ir functions/context/_actor_type_expr.sql
-\ir functions/context/_context_exprs.sql
+\ir functions/context/_context_columns.sql
+\ir functions/context/_current_context.sql
 \ir functions/context/_check_actor_type.sql
 \ir functions/context/set_actor.sql
 \ir functions/context/set_migration.sql
 
--- Capture: the generator of each audited relation's capture function (_capture_function, with the
--- statements of _capture_sql), the pieces it is built from, the checks its code makes as it runs,
+-- Capture: the generator of each audited relation's capture function (_capture_function, with its
+-- statements: _whole_rows_sql for INSERT, DELETE, TRUNCATE and SNAPSHOT, the three UPDATE pairings
+-- over _update_pieces, _absent_sql, all headed by _log_insert_sql), the pieces they are built from, the checks its code makes as it runs,
 -- the partition guards, and audit.generated_code, which shows the result.
 \ir functions/capture/_type_is_trusted.sql
 \ir functions/capture/_text_expr.sql
@@ -56,7 +58,17 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/capture/_lateral_joins_sql.sql
 \ir functions/capture/_check_virtual_columns.sql
 \ir functions/capture/_never_runs.sql
-\ir functions/capture/_capture_sql.sql
+\ir functions/capture/_layout.sql
+\ir functions/capture/_quoted_sql.sql
+\ir functions/capture/_log_insert_sql.sql
+\ir functions/capture/_whole_rows_sql.sql
+\ir functions/capture/_update_pieces.sql
+\ir functions/capture/_update_statement_sql.sql
+\ir functions/capture/_update_one_row_sql.sql
+\ir functions/capture/_update_arrays_sql.sql
+\ir functions/capture/_update_join_sql.sql
+\ir functions/capture/_absent_sql.sql
+\ir functions/capture/_statement_for.sql
 \ir functions/capture/_capture_function.sql
 \ir functions/capture/_drop_capture.sql
 \ir functions/capture/_relations.sql

@@ -61,14 +61,14 @@ def test_dump_and_restore_keep_audit_tables_reads_and_fast_capture(pg, db, db_ds
     assert conn.execute("SELECT 'users'::regclass::oid").fetchone()[0] != old_oid
     assert reads(conn) == before
 
-    # Capture on its fast path: the generated statements, never audit._capture_sql's rebuild.
+    # Capture on its fast path: the generated statements, never audit._statement_for's rebuild.
     admin = target.connect(None)
     admin.autocommit = False
     admin.execute("SET track_functions = 'all'")
     admin.execute("UPDATE users SET email = 'c@x', pw = 'p2'")
     admin.execute("UPDATE m SET v = 3")
     assert admin.execute("SELECT count(*) FROM pg_stat_xact_user_functions WHERE schemaname = 'audit'"
-                         " AND funcname = '_capture_sql'").fetchone()[0] == 0
+                         " AND funcname = '_statement_for'").fetchone()[0] == 0
     admin.commit()
     tail = [(e["action"], e["record_id"], e["old_values"]) for e in log_rows(conn, since=before["log"][-1][0])]
     assert tail == [("UPDATE", "1", {"email": "b@x", "pw": "[redacted]"}),

@@ -56,3 +56,22 @@ def test_a_redacted_column_named_like_a_placeholder_stays_secret(db):
     assert rows[0]["new_values"] == {"id": 1, "{row}": "[redacted]", "x": "xv", "y": "yv", "%s": "[redacted]"}
     assert rows[1]["old_values"] == {"{row}": "[redacted]", "%s": "[redacted]", "x": "xv"}
     assert rows[1]["changed_fields"] == ["%s", "x", "{row}"]
+
+
+@pytest.mark.parametrize("rows", [1, 5, 700])
+def test_names_with_a_line_break_or_the_dollar_tag_are_logged_as_they_are(db, rows):
+    # The generated statements are laid out on several lines and the join path's is dollar-quoted
+    # as $sql$...$sql$: a name holding a line break, or that tag, must reach the log unchanged on
+    # the one-row, arrays and join paths alike (700 rows take the join).
+    db.execute('CREATE TABLE "t\n$sql$" (id int PRIMARY KEY, "a\nb" text, "$sql$" text, "c\n  d" int)')
+    db.execute("""SELECT audit.enable('"t\n$sql$"')""")
+    db.execute("""INSERT INTO "t\n$sql$" SELECT g, 'x', 'y', g FROM generate_series(1, %s) AS g""", [rows])
+    db.execute("""UPDATE "t\n$sql$" SET "a\nb" = 'x2', "$sql$" = 'y2', "c\n  d" = "c\n  d" + 1""")
+    updates = [e for e in log_rows(db, "t\n$sql$") if e["action"] == "UPDATE"]
+    assert len(updates) == rows
+    assert {tuple(e["changed_fields"]) for e in updates} == {("$sql$", "a\nb", "c\n  d")}
+    first = min(updates, key=lambda e: int(e["record_id"]))
+    assert first["old_values"] == {"a\nb": "x", "$sql$": "y", "c\n  d": 1}
+    assert first["new_values"] == {"id": 1, "a\nb": "x2", "$sql$": "y2", "c\n  d": 2}
+    code = db.execute("""SELECT audit.generated_code('"t\n$sql$"')""").fetchone()[0]
+    assert "execute $sql$" not in code  # the tag occurs in a name: the statement is a literal

@@ -30,6 +30,7 @@ declare
     v_schema text;
     v_parent regclass;
     v_now timestamptz := pg_catalog.clock_timestamp();
+    v_context audit.logs;
 begin
     if tbl is null then
         raise exception using errcode = '22004', message = 'audit.enable: tbl must not be NULL';
@@ -244,7 +245,8 @@ begin
                 select from pg_catalog.pg_trigger as t
                 where t.tgrelid = v_rel and t.tgname = 'audit_trail_truncate'
             ) then
-            execute audit._capture_sql(v_rel, 'SNAPSHOT', v_cfg, audit._context_exprs());
+            execute audit._whole_rows_sql(v_rel, v_cfg, '$1', 'SNAPSHOT', v_rel::regclass::text)
+                using audit._current_context();
         end if;
         perform audit._capture_function(v_rel, v_cfg);
     end loop;
@@ -257,14 +259,12 @@ begin
         if v_old.relid is not null then
             -- Enabled again: records that disappeared while auditing was off are logged as
             -- deleted now, so that reads from this moment on are exact.
-            execute audit._capture_sql(tbl, 'ABSENT', v_cfg,
-                (audit._context_exprs())[1:6]
-                || format('coalesce(%s, ''{}'') || ''{"audit": "absent when auditing was enabled again"}''',
-                    (audit._context_exprs())[7])
-                || (audit._context_exprs())[8:10]
-            );
+            v_context := audit._current_context();
+            v_context.context := coalesce(v_context.context, '{}')
+                || '{"audit": "absent when auditing was enabled again"}';
+            execute audit._absent_sql(tbl, v_cfg, '$1') using v_context;
         end if;
-        execute audit._capture_sql(tbl, 'SNAPSHOT', v_cfg, audit._context_exprs());
+        execute audit._whole_rows_sql(tbl, v_cfg, '$1', 'SNAPSHOT', tbl::text) using audit._current_context();
     end if;
 end
 $$;

@@ -19,119 +19,34 @@ declare
     );
     v_rel text := p_relid::regclass::text;
     v_is_leaf boolean := (select c.relkind <> 'p' from pg_catalog.pg_class as c where c.oid = p_relid);
-    v_vars text [] := array[
-        'v_ts', 'v_xid', 'v_email', 'v_type', 'v_id', 'v_mig', 'v_ctx', 'v_user', 'v_app', 'v_addr'
-    ];
-    v_params text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
     v_shape text [] := audit._shape(p_relid);
     -- A partition or inheritance child (not the audited table itself): its code also checks, as it
     -- runs, that it still captures for its table (see audit._shape_matches).
     v_below boolean := p_relid <> p_cfg.relid::oid;
+    v_fits text;
+    v_require text := '';
+    -- The statements of the fast path, for the relation as it is now (audit._log_insert_sql).
+    v_insert text := audit._whole_rows_sql(p_relid, p_cfg, 'v_log', 'INSERT', 'audit_new', 12);
+    v_delete text := audit._whole_rows_sql(p_relid, p_cfg, 'v_log', 'DELETE', 'audit_old', 12);
+    v_update_one_row text := audit._update_one_row_sql(p_relid, p_cfg, 'v_log', 16);
+    v_update_arrays text := audit._update_arrays_sql(p_relid, p_cfg, 'v_log', 16);
+    v_update_join text := audit._quoted_sql(audit._update_join_sql(p_relid, p_cfg, '$1', 16));
     v_body text;
 begin
     if not p_apply and v_old_fn !~ '^capture_n[0-9]+$' then
         return null;
     end if;
     v_fn := case when p_apply then audit._capture_name(p_relid, 'capture') else v_old_fn end;
-    v_body := format($body$
-#variable_conflict use_variable
-declare
-    v_ts timestamptz := pg_catalog.clock_timestamp();
-    v_xid xid8 := pg_catalog.pg_current_xact_id();
-    v_email text := nullif(pg_catalog.current_setting('app.actor_email', true), '');
-    v_type text := nullif(pg_catalog.current_setting('app.actor_type', true), '');
-    v_id text := nullif(pg_catalog.current_setting('app.actor_id', true), '');
-    v_mig text := nullif(pg_catalog.current_setting('app.current_migration', true), '');
-    v_ctx_text text := nullif(pg_catalog.current_setting('app.audit_context', true), '');
-    v_ctx jsonb;
-    v_user text := session_user;
-    v_app text := nullif(pg_catalog.current_setting('application_name'), '');
-    v_addr inet := pg_catalog.inet_client_addr();
-    v_cfg audit.config;
-    v_rows bigint;
-    v_ok boolean;
-    v_old_rows bigint;
-    v_work_mem text;
-    v_many_new boolean;
-    v_many_old boolean;
-begin
-    if v_type is not null then
-        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
-            perform audit._check_actor_type(v_type);
-        end if;
-    end if;
-    v_type := %12$s;
-    if v_ctx_text is not null then
-        v_ctx := audit._parse_context(v_ctx_text);
-    end if;
-%1$s    -- Columns changed since audit.enable: build the statement for the table as it is now. The
-    -- check is folded into the cached plan, which PostgreSQL makes again after ALTER TABLE.
-    -- (A plan that reads a transition table depends on the table itself.) TRUNCATE always builds
-    -- its statement for the table as it is now, under its current name. One branch per event,
-    -- so that a one-row statement evaluates as few PL/pgSQL expressions as it can.
-    if tg_op = 'UPDATE' then
-        select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
-        into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L)%14$s as ok) as s;
-        if v_ok then
-            if not v_many_new and not v_many_old then
-                %9$s;
-                -- Nothing logged: nothing changed, or no row at all; but never a row without its
-                -- pair. (Nested, so that a logged row costs only the test of FOUND.)
-                if not found then
-                    if exists (select from audit_new) <> exists (select from audit_old) then
-                        perform audit._fail('XX000', %11$L);
-                    end if;
-                end if;
-                return null;
-            end if;
-            select (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)
-            into v_rows, v_old_rows;
-            if v_rows = v_old_rows and v_rows <= 1000 then
-                %6$s;
-            else
-                -- Many rows: a join planned for this statement (the cached plans assume few rows),
-                -- with room to sort in memory. Old and new rows that differ in number also come
-                -- here: the join leaves a row without a partner, and the statement fails rather
-                -- than pair wrongly.
-                v_work_mem := pg_catalog.current_setting('work_mem');
-                perform pg_catalog.set_config('work_mem', '256MB', true);
-                execute %7$L using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
-                perform pg_catalog.set_config('work_mem', v_work_mem, true);
-            end if;
-            return null;
-        end if;
-    elsif tg_op = 'INSERT' then
-        select s.ok into v_ok
-        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L)%14$s as ok) as s
-        left join (select from audit_new limit 0) as r on true;
-        if v_ok then
-            %5$s;
-            return null;
-        end if;
-    elsif tg_op = 'DELETE' then
-        select s.ok into v_ok
-        from (select audit._shape_matches(%3$L, %2$L::text[], %10$L, %13$L)%14$s as ok) as s
-        left join (select from audit_old limit 0) as r on true;
-        if v_ok then
-            %8$s;
-            return null;
-        end if;
-    end if;
-    -- The table's columns changed since audit.enable, or TRUNCATE: the statement for the table as
-    -- it is now (an UPDATE's by the join, which also pairs rows of unequal number).
-    v_cfg := audit._config_for(tg_relid);
-    if tg_op = 'TRUNCATE' then
-        perform audit._check_truncate(tg_relid, v_cfg);
-    end if;
-    execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
-        v_cfg, %4$L::text[])
-        using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
-    return null;
-end
-$body$,
-        case when p_cfg.require_actor then format($require$
-    if v_email is null and v_id is null and v_mig is null then
+    -- Whether the relation still has the columns this code was generated for, and still captures
+    -- for its table: immutable with constant arguments, so folded into the cached plan, which
+    -- PostgreSQL makes again after ALTER TABLE, DETACH or NO INHERIT of the relation. (A plan
+    -- that reads a transition table depends on the relation itself.)
+    v_fits := format('audit._shape_matches(%L, %L::text[], %L, %L)', v_fn, v_shape, p_cfg.log_schema, p_cfg.log_table)
+        || case when v_below then format(' and audit._captures_for(tg_relid, %L, %L)', p_cfg.log_schema,
+            p_cfg.log_table) else '' end;
+    if p_cfg.require_actor then
+        v_require := format($require$
+    if v_log.actor_email is null and v_log.actor_id is null and v_log.migration_name is null then
         -- require_actor: a statement that touched no row changed nothing, and needs no actor.
         declare
             v_touched boolean;
@@ -151,21 +66,109 @@ $body$,
                     hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
             end if;
         end;
+    end if;$require$, p_cfg.log_schema || '.' || p_cfg.log_table);
     end if;
-$require$, p_cfg.log_schema || '.' || p_cfg.log_table) else '' end,
-        v_shape, v_fn,
-        v_params,
-        audit._capture_sql(p_relid, 'INSERT', p_cfg, v_vars),
-        audit._capture_sql(p_relid, 'UPDATE', p_cfg, v_vars),
-        audit._capture_sql(p_relid, 'UPDATE_LARGE', p_cfg, v_params),
-        audit._capture_sql(p_relid, 'DELETE', p_cfg, v_vars),
-        audit._capture_sql(p_relid, 'UPDATE_ONE', p_cfg, v_vars),
-        p_cfg.log_schema,
-        format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel),
-        audit._actor_type_expr('v_type', 'v_email', 'v_id', 'v_mig'),
-        p_cfg.log_table,
-        case when v_below then format(' and audit._captures_for(tg_relid, %L, %L)', p_cfg.log_schema,
-            p_cfg.log_table) else '' end
+
+    -- The function, top to bottom: the context into v_log; require_actor; then one branch per
+    -- event, so that a one-row statement evaluates as few PL/pgSQL expressions as it can; and
+    -- last the slow path, for a relation whose columns changed since audit.enable, and TRUNCATE.
+    if v_insert is null or v_delete is null or v_update_one_row is null or v_update_arrays is null
+        or v_update_join is null then
+        raise exception 'audit._capture_function: a capture statement of % came out NULL', v_rel;
+    end if;
+    v_body := concat_ws(E'\n',
+        '',
+        '#variable_conflict use_variable',
+        'declare',
+        '    -- The context every log row of this statement shares (audit._context_columns).',
+        '    v_log audit.logs;',
+        $d$    v_type text := nullif(pg_catalog.current_setting('app.actor_type', true), '');$d$,
+        $d$    v_context text := nullif(pg_catalog.current_setting('app.audit_context', true), '');$d$,
+        '    v_cfg audit.config;',
+        '    v_fits boolean;',
+        '    v_many_new boolean;',
+        '    v_many_old boolean;',
+        '    v_rows bigint;',
+        '    v_old_rows bigint;',
+        '    v_work_mem text;',
+        'begin',
+        '    v_log.created_at := pg_catalog.clock_timestamp();',
+        '    v_log.transaction_id := pg_catalog.pg_current_xact_id();',
+        $d$    v_log.actor_email := nullif(pg_catalog.current_setting('app.actor_email', true), '');$d$,
+        $d$    v_log.actor_id := nullif(pg_catalog.current_setting('app.actor_id', true), '');$d$,
+        $d$    v_log.migration_name := nullif(pg_catalog.current_setting('app.current_migration', true), '');$d$,
+        '    if v_type is not null then',
+        '        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then',
+        '            perform audit._check_actor_type(v_type);',
+        '        end if;',
+        '    end if;',
+        format('    v_log.actor_type := %s;',
+            audit._actor_type_expr('v_type', 'v_log.actor_email', 'v_log.actor_id', 'v_log.migration_name')),
+        '    if v_context is not null then',
+        '        v_log.context := audit._parse_context(v_context);',
+        '    end if;',
+        '    v_log.db_user := session_user;',
+        $d$    v_log.application_name := nullif(pg_catalog.current_setting('application_name'), '');$d$,
+        '    v_log.client_addr := pg_catalog.inet_client_addr();' || v_require,
+        '    if tg_op = ''UPDATE'' then',
+        '        select s.fits, exists (select from audit_new offset 1), exists (select from audit_old offset 1)',
+        '        into v_fits, v_many_new, v_many_old',
+        format('        from (select %s as fits) as s;', v_fits),
+        '        if v_fits then',
+        '            if not v_many_new and not v_many_old then',
+        '                ' || v_update_one_row || ';',
+        '                -- Nothing logged: nothing changed, or no row at all; but never a row without its',
+        '                -- pair. (Nested, so that a logged row costs only the test of FOUND.)',
+        '                if not found then',
+        '                    if exists (select from audit_new) <> exists (select from audit_old) then',
+        format('                        perform audit._fail(''XX000'', %L);',
+            format('audit: cannot pair the old and new rows of an UPDATE on %s', v_rel)),
+        '                    end if;',
+        '                end if;',
+        '                return null;',
+        '            end if;',
+        '            select (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)',
+        '            into v_rows, v_old_rows;',
+        '            if v_rows = v_old_rows and v_rows <= 600 then',
+        '                ' || v_update_arrays || ';',
+        '            else',
+        '                -- Many rows: a join planned for this statement (the cached plans assume few rows),',
+        '                -- with room to sort in memory. Old and new rows that differ in number also come',
+        '                -- here: the join leaves a row without a partner, and the statement fails rather',
+        '                -- than pair wrongly.',
+        '                v_work_mem := pg_catalog.current_setting(''work_mem'');',
+        '                perform pg_catalog.set_config(''work_mem'', ''256MB'', true);',
+        '                execute ' || v_update_join,
+        '                using v_log;',
+        '                perform pg_catalog.set_config(''work_mem'', v_work_mem, true);',
+        '            end if;',
+        '            return null;',
+        '        end if;',
+        '    elsif tg_op = ''INSERT'' then',
+        format('        select s.fits into v_fits from (select %s as fits) as s', v_fits),
+        '        left join (select from audit_new limit 0) as r on true;',
+        '        if v_fits then',
+        '            ' || v_insert || ';',
+        '            return null;',
+        '        end if;',
+        '    elsif tg_op = ''DELETE'' then',
+        format('        select s.fits into v_fits from (select %s as fits) as s', v_fits),
+        '        left join (select from audit_old limit 0) as r on true;',
+        '        if v_fits then',
+        '            ' || v_delete || ';',
+        '            return null;',
+        '        end if;',
+        '    end if;',
+        '    -- The relation''s columns changed since audit.enable, or TRUNCATE: the statement for the',
+        '    -- relation as it is now, under its current name.',
+        '    v_cfg := audit._config_for(tg_relid);',
+        '    if tg_op = ''TRUNCATE'' then',
+        '        perform audit._check_truncate(tg_relid, v_cfg);',
+        '    end if;',
+        '    execute audit._statement_for(tg_relid, tg_op, v_cfg) using v_log;',
+        '    return null;',
+        'end',
+        ''
     );
     if not p_apply then
         return v_body;

@@ -1,10 +1,10 @@
--- SQL expression giving record_id from the key columns' values. p_colfmt is a format() pattern for
--- one column's value: %1$s is the quoted column name, %2$s its position among the live columns
--- (from 1), %3$s its type (audit._columns' cast_type). p_carried: the values are capture's
--- carriers (an untrusted column's is its jsonb already). One key column: its canonical text;
+-- SQL expression giving record_id from the key columns' values. Without p_carried, a key column's
+-- value is column <p_source>.<name> of a row (x.id, (r).id); with it, it is the column's carrier
+-- in the pairing of an UPDATE's rows (audit._update_pieces): <p_source><position>::<type>, o1 or
+-- n1, whose value is the jsonb of an untrusted type. One key column: its canonical text;
 -- several: the jsonb text of {"col": value, ...}.
 create or replace function audit._record_id_expr(
-    p_relid oid, p_key text[], p_colfmt text, p_carried boolean default false
+    p_relid oid, p_key text[], p_source text, p_carried boolean default false
 )
 returns text
 language sql stable
@@ -15,7 +15,8 @@ as $$
             k.ord,
             k.col,
             case when p_carried and not c.trusted then 'pg_catalog.jsonb'::regtype::oid else c.typid end as typid,
-            format(p_colfmt, pg_catalog.quote_ident(k.col), c.pos, c.cast_type) as expr
+            case when p_carried then format('%s%s::%s', p_source, c.pos, c.cast_type)
+                else format('%s.%I', p_source, k.col) end as expr
         from pg_catalog.unnest(p_key) with ordinality as k (col, ord)
         inner join audit._columns(p_relid) as c on c.name = k.col
     )

@@ -13,13 +13,12 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_cfg audit.config := audit._config_of(tbl, 'audit.generated_code');
-    v_params constant text [] := array['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', '$10'];
     v_out text := '';
     v_relid oid;
     v_rcfg audit.config;
     v_line text;
     v_fn record;
-    v_op text;
+    v_event text;
 begin
     if not v_cfg.enabled then
         raise exception using
@@ -67,17 +66,17 @@ begin
                 v_fn.prosrc
             );
         end loop;
-        -- Statements the capture function builds when it runs (audit._capture_sql), with the same
-        -- arguments: its ten context values as $1 to $10.
-        foreach v_op in array array['INSERT', 'UPDATE_LARGE', 'DELETE', 'TRUNCATE'] loop
+        -- Statements the capture function builds when it runs (audit._statement_for), with its
+        -- context as $1.
+        foreach v_event in array array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] loop
             -- TRUNCATE is captured by each leaf relation (a partitioned table holds no rows).
-            continue when v_op = 'TRUNCATE'
+            continue when v_event = 'TRUNCATE'
                 and (select c.relkind = 'p' from pg_catalog.pg_class as c where c.oid = v_relid);
             v_out := v_out || format(
                 E'\n-- built at run time, %s%s:\n%s;\n',
-                case v_op when 'UPDATE_LARGE' then 'UPDATE' else v_op end,
-                case when v_op = 'TRUNCATE' then '' else ' after the columns changed' end,
-                audit._capture_sql(v_relid, v_op, v_rcfg, v_params)
+                v_event,
+                case when v_event = 'TRUNCATE' then '' else ' after the columns changed' end,
+                audit._statement_for(v_relid, v_event, v_rcfg)
             );
         end loop;
         v_out := v_out || E'\n';

@@ -87,7 +87,7 @@ begin
         -- check runs), and a value of an untrusted type (an enum, a user's range or
         -- composite) stays its text, which is how capture logged it (by its output function).
         select format('select %s from (select %s) as r',
-            audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r).%1$s'),
+            audit._record_id_expr(p_cfg.relid, p_cfg.key_columns, '(r)'),
             pg_catalog.string_agg(format('%L::%s as %I', v_json ->> k.col,
                 case when c.trusted then c.cast_type else 'pg_catalog.text' end, k.col), ', ')
         ) into v_sql

@@ -19,46 +19,59 @@ set search_path = 'pg_catalog, pg_temp'
 as $body$
 #variable_conflict use_variable
 declare
-    v_ts timestamptz := pg_catalog.clock_timestamp();
-    v_xid xid8 := pg_catalog.pg_current_xact_id();
-    v_email text := nullif(pg_catalog.current_setting('app.actor_email', true), '');
+    -- The context every log row of this statement shares (audit._context_columns).
+    v_log audit.logs;
     v_type text := nullif(pg_catalog.current_setting('app.actor_type', true), '');
-    v_id text := nullif(pg_catalog.current_setting('app.actor_id', true), '');
-    v_mig text := nullif(pg_catalog.current_setting('app.current_migration', true), '');
-    v_ctx_text text := nullif(pg_catalog.current_setting('app.audit_context', true), '');
-    v_ctx jsonb;
-    v_user text := session_user;
-    v_app text := nullif(pg_catalog.current_setting('application_name'), '');
-    v_addr inet := pg_catalog.inet_client_addr();
+    v_context text := nullif(pg_catalog.current_setting('app.audit_context', true), '');
     v_cfg audit.config;
-    v_rows bigint;
-    v_ok boolean;
-    v_old_rows bigint;
-    v_work_mem text;
+    v_fits boolean;
     v_many_new boolean;
     v_many_old boolean;
+    v_rows bigint;
+    v_old_rows bigint;
+    v_work_mem text;
 begin
+    v_log.created_at := pg_catalog.clock_timestamp();
+    v_log.transaction_id := pg_catalog.pg_current_xact_id();
+    v_log.actor_email := nullif(pg_catalog.current_setting('app.actor_email', true), '');
+    v_log.actor_id := nullif(pg_catalog.current_setting('app.actor_id', true), '');
+    v_log.migration_name := nullif(pg_catalog.current_setting('app.current_migration', true), '');
     if v_type is not null then
         if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
             perform audit._check_actor_type(v_type);
         end if;
     end if;
-    v_type := coalesce(v_type, case when v_mig is not null then 'migration' when v_email is not null or v_id is not null then 'user' end);
-    if v_ctx_text is not null then
-        v_ctx := audit._parse_context(v_ctx_text);
+    v_log.actor_type := coalesce(v_type, case when v_log.migration_name is not null then 'migration' when v_log.actor_email is not null or v_log.actor_id is not null then 'user' end);
+    if v_context is not null then
+        v_log.context := audit._parse_context(v_context);
     end if;
-    -- Columns changed since audit.enable: build the statement for the table as it is now. The
-    -- check is folded into the cached plan, which PostgreSQL makes again after ALTER TABLE.
-    -- (A plan that reads a transition table depends on the table itself.) TRUNCATE always builds
-    -- its statement for the table as it is now, under its current name. One branch per event,
-    -- so that a one-row statement evaluates as few PL/pgSQL expressions as it can.
+    v_log.db_user := session_user;
+    v_log.application_name := nullif(pg_catalog.current_setting('application_name'), '');
+    v_log.client_addr := pg_catalog.inet_client_addr();
     if tg_op = 'UPDATE' then
-        select s.ok, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
-        into v_ok, v_many_new, v_many_old
-        from (select audit._shape_matches('capture_nN', '{id:integer,"net:numeric(10,2)","rate:numeric(4,3)",gross:numeric,valid:tstzrange,meta:jsonb}'::text[], 'public', 'prices') as ok) as s;
-        if v_ok then
+        select s.fits, exists (select from audit_new offset 1), exists (select from audit_old offset 1)
+        into v_fits, v_many_new, v_many_old
+        from (select audit._shape_matches('capture_nN', '{id:integer,"net:numeric(10,2)","rate:numeric(4,3)",gross:numeric,valid:tstzrange,meta:jsonb}'::text[], 'public', 'prices') as fits) as s;
+        if v_fits then
             if not v_many_new and not v_many_old then
-                insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'prices', (n1::integer)::text, case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end, 'UPDATE', oj operator(pg_catalog.-) pg_catalog.array_remove(array[case when not d1 then 'id' end, case when not d2 then 'net' end, case when not d3 then 'rate' end, case when not d4 then 'gross' end, case when not d5 then 'valid' end, case when not d6 then 'meta' end]::text[], null), d.nj, pg_catalog.array_remove(array[case when d4 then 'gross' end, case when d1 then 'id' end, case when d6 then 'meta' end, case when d2 then 'net' end, case when d3 then 'rate' end, case when d5 then 'valid' end]::text[], null) from (select oj, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, (o2)::text collate "C" is distinct from (n2)::text collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4, o5, n5, (o5)::text collate "C" is distinct from (n5)::text collate "C" as d5, o6, n6, (o6)::text collate "C" is distinct from (n6)::text collate "C" as d6 from (select pg_catalog.to_jsonb(j.*) as oj, x.id as o1, x.net as o2, x.rate as o3, x.gross as o4, x.valid::text as o5, x.meta::text as o6 from audit_old as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j) as o, (select pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.net as n2, y.rate as n3, y.gross as n4, y.valid::text as n5, y.meta::text as n6 from audit_new as y cross join lateral (select y.id as id, y.net as net, y.meta as meta, y.rate as rate, y.gross as gross, y.valid as valid) as j) as n offset 0) as d where d1 or d2 or d3 or d4 or d5 or d6;
+                insert into audit.logs (
+                    created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+                    schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+                )
+                select
+                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    'public', 'prices',
+                    (n1::integer)::text,
+                    case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end,
+                    'UPDATE', oj operator(pg_catalog.-) pg_catalog.array_remove(array[case when not d1 then 'id' end, case when not d2 then 'net' end, case when not d3 then 'rate' end, case when not d4 then 'gross' end, case when not d5 then 'valid' end, case when not d6 then 'meta' end]::text[], null), d.nj,
+                    pg_catalog.array_remove(array[case when d4 then 'gross' end, case when d1 then 'id' end, case when d6 then 'meta' end, case when d2 then 'net' end, case when d3 then 'rate' end, case when d5 then 'valid' end]::text[], null)
+                from (
+                    select oj, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, (o2)::text collate "C" is distinct from (n2)::text collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4, o5, n5, (o5)::text collate "C" is distinct from (n5)::text collate "C" as d5, o6, n6, (o6)::text collate "C" is distinct from (n6)::text collate "C" as d6
+                    from (select pg_catalog.to_jsonb(j.*) as oj, x.id as o1, x.net as o2, x.rate as o3, x.gross as o4, x.valid::text as o5, x.meta::text as o6 from audit_old as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j) as o,
+                        (select pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.net as n2, y.rate as n3, y.gross as n4, y.valid::text as n5, y.meta::text as n6 from audit_new as y cross join lateral (select y.id as id, y.net as net, y.meta as meta, y.rate as rate, y.gross as gross, y.valid as valid) as j) as n
+                    offset 0
+                ) as d
+                where d1 or d2 or d3 or d4 or d5 or d6;
                 -- Nothing logged: nothing changed, or no row at all; but never a row without its
                 -- pair. (Nested, so that a logged row costs only the test of FOUND.)
                 if not found then
@@ -70,8 +83,28 @@ begin
             end if;
             select (select pg_catalog.count(*) from audit_new), (select pg_catalog.count(*) from audit_old)
             into v_rows, v_old_rows;
-            if v_rows = v_old_rows and v_rows <= 1000 then
-                insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'prices', (n1::integer)::text, case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end, 'UPDATE', ('{' || pg_catalog.array_to_string(array[case when d1 then '"id":' || coalesce(pg_catalog.to_json(o1)::text, 'null') end, case when d2 then '"net":' || coalesce(pg_catalog.to_json(o2)::text, 'null') end, case when d3 then '"rate":' || coalesce(pg_catalog.to_json(o3)::text, 'null') end, case when d4 then '"gross":' || coalesce(pg_catalog.to_json(o4)::text, 'null') end, case when d5 then '"valid":' || coalesce(pg_catalog.to_json(o5::tstzrange)::text, 'null') end, case when d6 then '"meta":' || coalesce(pg_catalog.to_json(o6::jsonb)::text, 'null') end]::text[], ',') || '}')::jsonb, d.nj, pg_catalog.array_remove(array[case when d4 then 'gross' end, case when d1 then 'id' end, case when d6 then 'meta' end, case when d2 then 'net' end, case when d3 then 'rate' end, case when d5 then 'valid' end]::text[], null) from (select nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, (o2)::text collate "C" is distinct from (n2)::text collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4, o5, n5, (o5)::text collate "C" is distinct from (n5)::text collate "C" as d5, o6, n6, (o6)::text collate "C" is distinct from (n6)::text collate "C" as d6 from (select pg_catalog.unnest(b.nj) as nj, pg_catalog.unnest(a.o1) as o1, pg_catalog.unnest(b.n1) as n1, pg_catalog.unnest(a.o2) as o2, pg_catalog.unnest(b.n2) as n2, pg_catalog.unnest(a.o3) as o3, pg_catalog.unnest(b.n3) as n3, pg_catalog.unnest(a.o4) as o4, pg_catalog.unnest(b.n4) as n4, pg_catalog.unnest(a.o5) as o5, pg_catalog.unnest(b.n5) as n5, pg_catalog.unnest(a.o6) as o6, pg_catalog.unnest(b.n6) as n6 from (select pg_catalog.array_agg(x.id) as o1, pg_catalog.array_agg(x.net) as o2, pg_catalog.array_agg(x.rate) as o3, pg_catalog.array_agg(x.gross) as o4, pg_catalog.array_agg(x.valid::text) as o5, pg_catalog.array_agg(x.meta::text) as o6 from audit_old as x ) as a, (select pg_catalog.array_agg(pg_catalog.to_jsonb(j.*)) as nj, pg_catalog.array_agg(y.id) as n1, pg_catalog.array_agg(y.net) as n2, pg_catalog.array_agg(y.rate) as n3, pg_catalog.array_agg(y.gross) as n4, pg_catalog.array_agg(y.valid::text) as n5, pg_catalog.array_agg(y.meta::text) as n6 from audit_new as y cross join lateral (select y.id as id, y.net as net, y.meta as meta, y.rate as rate, y.gross as gross, y.valid as valid) as j) as b) as z offset 0) as d where d1 or d2 or d3 or d4 or d5 or d6;
+            if v_rows = v_old_rows and v_rows <= 600 then
+                insert into audit.logs (
+                    created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+                    schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+                )
+                select
+                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    'public', 'prices',
+                    (n1::integer)::text,
+                    case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end,
+                    'UPDATE', ('{' || pg_catalog.array_to_string(array[case when d1 then '"id":' || coalesce(pg_catalog.to_json(o1)::text, 'null') end, case when d2 then '"net":' || coalesce(pg_catalog.to_json(o2)::text, 'null') end, case when d3 then '"rate":' || coalesce(pg_catalog.to_json(o3)::text, 'null') end, case when d4 then '"gross":' || coalesce(pg_catalog.to_json(o4)::text, 'null') end, case when d5 then '"valid":' || coalesce(pg_catalog.to_json(o5::tstzrange)::text, 'null') end, case when d6 then '"meta":' || coalesce(pg_catalog.to_json(o6::jsonb)::text, 'null') end]::text[], ',') || '}')::jsonb, d.nj,
+                    pg_catalog.array_remove(array[case when d4 then 'gross' end, case when d1 then 'id' end, case when d6 then 'meta' end, case when d2 then 'net' end, case when d3 then 'rate' end, case when d5 then 'valid' end]::text[], null)
+                from (
+                    select nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, (o2)::text collate "C" is distinct from (n2)::text collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4, o5, n5, (o5)::text collate "C" is distinct from (n5)::text collate "C" as d5, o6, n6, (o6)::text collate "C" is distinct from (n6)::text collate "C" as d6
+                    from (
+                        select pg_catalog.unnest(b.nj) as nj, pg_catalog.unnest(a.o1) as o1, pg_catalog.unnest(b.n1) as n1, pg_catalog.unnest(a.o2) as o2, pg_catalog.unnest(b.n2) as n2, pg_catalog.unnest(a.o3) as o3, pg_catalog.unnest(b.n3) as n3, pg_catalog.unnest(a.o4) as o4, pg_catalog.unnest(b.n4) as n4, pg_catalog.unnest(a.o5) as o5, pg_catalog.unnest(b.n5) as n5, pg_catalog.unnest(a.o6) as o6, pg_catalog.unnest(b.n6) as n6
+                        from (select pg_catalog.array_agg(x.id) as o1, pg_catalog.array_agg(x.net) as o2, pg_catalog.array_agg(x.rate) as o3, pg_catalog.array_agg(x.gross) as o4, pg_catalog.array_agg(x.valid::text) as o5, pg_catalog.array_agg(x.meta::text) as o6 from audit_old as x ) as a,
+                            (select pg_catalog.array_agg(pg_catalog.to_jsonb(j.*)) as nj, pg_catalog.array_agg(y.id) as n1, pg_catalog.array_agg(y.net) as n2, pg_catalog.array_agg(y.rate) as n3, pg_catalog.array_agg(y.gross) as n4, pg_catalog.array_agg(y.valid::text) as n5, pg_catalog.array_agg(y.meta::text) as n6 from audit_new as y cross join lateral (select y.id as id, y.net as net, y.meta as meta, y.rate as rate, y.gross as gross, y.valid as valid) as j) as b
+                    ) as z
+                    offset 0
+                ) as d
+                where d1 or d2 or d3 or d4 or d5 or d6;
             else
                 -- Many rows: a join planned for this statement (the cached plans assume few rows),
                 -- with room to sort in memory. Old and new rows that differ in number also come
@@ -79,50 +112,133 @@ begin
                 -- than pair wrongly.
                 v_work_mem := pg_catalog.current_setting('work_mem');
                 perform pg_catalog.set_config('work_mem', '256MB', true);
-                execute 'insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ''public'', ''prices'', case when d.op is null or d.np is null then audit._fail(''XX000'', ''audit: cannot pair the old and new rows of an UPDATE on public.prices'') else (n1::integer)::text end, case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end, ''UPDATE'', (''{'' || pg_catalog.array_to_string(array[case when d1 then ''"id":'' || coalesce(pg_catalog.to_json(o1)::text, ''null'') end, case when d2 then ''"net":'' || coalesce(pg_catalog.to_json(o2)::text, ''null'') end, case when d3 then ''"rate":'' || coalesce(pg_catalog.to_json(o3)::text, ''null'') end, case when d4 then ''"gross":'' || coalesce(pg_catalog.to_json(o4)::text, ''null'') end, case when d5 then ''"valid":'' || coalesce(pg_catalog.to_json(o5::tstzrange)::text, ''null'') end, case when d6 then ''"meta":'' || coalesce(pg_catalog.to_json(o6::jsonb)::text, ''null'') end]::text[], '','') || ''}'')::jsonb, d.nj, pg_catalog.array_remove(array[case when d4 then ''gross'' end, case when d1 then ''id'' end, case when d6 then ''meta'' end, case when d2 then ''net'' end, case when d3 then ''rate'' end, case when d5 then ''valid'' end]::text[], null) from (select op, np, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, (o2)::text collate "C" is distinct from (n2)::text collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4, o5, n5, (o5)::text collate "C" is distinct from (n5)::text collate "C" as d5, o6, n6, (o6)::text collate "C" is distinct from (n6)::text collate "C" as d6 from (select pg_catalog.row_number() over () as rn, true as op, x.id as o1, x.net as o2, x.rate as o3, x.gross as o4, x.valid::text as o5, x.meta::text as o6 from audit_old as x ) as o full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.net as n2, y.rate as n3, y.gross as n4, y.valid::text as n5, y.meta::text as n6 from audit_new as y cross join lateral (select y.id as id, y.net as net, y.meta as meta, y.rate as rate, y.gross as gross, y.valid as valid) as j) as n on o.rn operator(pg_catalog.=) n.rn offset 0) as d where d.op is null or d.np is null or d1 or d2 or d3 or d4 or d5 or d6' using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+                execute $sql$insert into audit.logs (
+                    created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+                    schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+                )
+                select
+                    ($1).created_at, ($1).transaction_id, ($1).actor_email, ($1).actor_type, ($1).actor_id, ($1).migration_name, ($1).context, ($1).db_user, ($1).application_name, ($1).client_addr,
+                    'public', 'prices',
+                    case when d.op is null or d.np is null then audit._fail('XX000', 'audit: cannot pair the old and new rows of an UPDATE on public.prices') else (n1::integer)::text end,
+                    case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end,
+                    'UPDATE', ('{' || pg_catalog.array_to_string(array[case when d1 then '"id":' || coalesce(pg_catalog.to_json(o1)::text, 'null') end, case when d2 then '"net":' || coalesce(pg_catalog.to_json(o2)::text, 'null') end, case when d3 then '"rate":' || coalesce(pg_catalog.to_json(o3)::text, 'null') end, case when d4 then '"gross":' || coalesce(pg_catalog.to_json(o4)::text, 'null') end, case when d5 then '"valid":' || coalesce(pg_catalog.to_json(o5::tstzrange)::text, 'null') end, case when d6 then '"meta":' || coalesce(pg_catalog.to_json(o6::jsonb)::text, 'null') end]::text[], ',') || '}')::jsonb, d.nj,
+                    pg_catalog.array_remove(array[case when d4 then 'gross' end, case when d1 then 'id' end, case when d6 then 'meta' end, case when d2 then 'net' end, case when d3 then 'rate' end, case when d5 then 'valid' end]::text[], null)
+                from (
+                    select op, np, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, (o2)::text collate "C" is distinct from (n2)::text collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4, o5, n5, (o5)::text collate "C" is distinct from (n5)::text collate "C" as d5, o6, n6, (o6)::text collate "C" is distinct from (n6)::text collate "C" as d6
+                    from (select pg_catalog.row_number() over () as rn, true as op, x.id as o1, x.net as o2, x.rate as o3, x.gross as o4, x.valid::text as o5, x.meta::text as o6 from audit_old as x ) as o
+                    full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.net as n2, y.rate as n3, y.gross as n4, y.valid::text as n5, y.meta::text as n6
+                        from audit_new as y cross join lateral (select y.id as id, y.net as net, y.meta as meta, y.rate as rate, y.gross as gross, y.valid as valid) as j) as n on o.rn operator(pg_catalog.=) n.rn
+                    offset 0
+                ) as d
+                where d.op is null or d.np is null or d1 or d2 or d3 or d4 or d5 or d6$sql$
+                using v_log;
                 perform pg_catalog.set_config('work_mem', v_work_mem, true);
             end if;
             return null;
         end if;
     elsif tg_op = 'INSERT' then
-        select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:integer,"net:numeric(10,2)","rate:numeric(4,3)",gross:numeric,valid:tstzrange,meta:jsonb}'::text[], 'public', 'prices') as ok) as s
+        select s.fits into v_fits from (select audit._shape_matches('capture_nN', '{id:integer,"net:numeric(10,2)","rate:numeric(4,3)",gross:numeric,valid:tstzrange,meta:jsonb}'::text[], 'public', 'prices') as fits) as s
         left join (select from audit_new limit 0) as r on true;
-        if v_ok then
-            insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'prices', (x.id)::text, null, 'INSERT', null, pg_catalog.to_jsonb(j.*), case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end from audit_new as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
+        if v_fits then
+            insert into audit.logs (
+                created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+                schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+            )
+            select
+                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                'public', 'prices',
+                (x.id)::text, null, 'INSERT',
+                null, pg_catalog.to_jsonb(j.*),
+                case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end
+            from audit_new as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
             return null;
         end if;
     elsif tg_op = 'DELETE' then
-        select s.ok into v_ok
-        from (select audit._shape_matches('capture_nN', '{id:integer,"net:numeric(10,2)","rate:numeric(4,3)",gross:numeric,valid:tstzrange,meta:jsonb}'::text[], 'public', 'prices') as ok) as s
+        select s.fits into v_fits from (select audit._shape_matches('capture_nN', '{id:integer,"net:numeric(10,2)","rate:numeric(4,3)",gross:numeric,valid:tstzrange,meta:jsonb}'::text[], 'public', 'prices') as fits) as s
         left join (select from audit_old limit 0) as r on true;
-        if v_ok then
-            insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr, 'public', 'prices', (x.id)::text, null, 'DELETE', pg_catalog.to_jsonb(j.*), null, case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end from audit_old as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
+        if v_fits then
+            insert into audit.logs (
+                created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+                schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+            )
+            select
+                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                'public', 'prices',
+                (x.id)::text, null, 'DELETE',
+                pg_catalog.to_jsonb(j.*), null,
+                case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end
+            from audit_old as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
             return null;
         end if;
     end if;
-    -- The table's columns changed since audit.enable, or TRUNCATE: the statement for the table as
-    -- it is now (an UPDATE's by the join, which also pairs rows of unequal number).
+    -- The relation's columns changed since audit.enable, or TRUNCATE: the statement for the
+    -- relation as it is now, under its current name.
     v_cfg := audit._config_for(tg_relid);
     if tg_op = 'TRUNCATE' then
         perform audit._check_truncate(tg_relid, v_cfg);
     end if;
-    execute audit._capture_sql(tg_relid, case when tg_op = 'UPDATE' then 'UPDATE_LARGE' else tg_op end,
-        v_cfg, '{$1,$2,$3,$4,$5,$6,$7,$8,$9,$10}'::text[])
-        using v_ts, v_xid, v_email, v_type, v_id, v_mig, v_ctx, v_user, v_app, v_addr;
+    execute audit._statement_for(tg_relid, tg_op, v_cfg) using v_log;
     return null;
 end
 $body$;
 
 -- built at run time, INSERT after the columns changed:
-insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'public', 'prices', (x.id)::text, null, 'INSERT', null, pg_catalog.to_jsonb(j.*), case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end from audit_new as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
+insert into audit.logs (
+    created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+    schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+)
+select
+    ($1).created_at, ($1).transaction_id, ($1).actor_email, ($1).actor_type, ($1).actor_id, ($1).migration_name, ($1).context, ($1).db_user, ($1).application_name, ($1).client_addr,
+    'public', 'prices',
+    (x.id)::text, null, 'INSERT',
+    null, pg_catalog.to_jsonb(j.*),
+    case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end
+from audit_new as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
 
 -- built at run time, UPDATE after the columns changed:
-insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'public', 'prices', case when d.op is null or d.np is null then audit._fail('XX000', 'audit: cannot pair the old and new rows of an UPDATE on public.prices') else (n1::integer)::text end, case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end, 'UPDATE', ('{' || pg_catalog.array_to_string(array[case when d1 then '"id":' || coalesce(pg_catalog.to_json(o1)::text, 'null') end, case when d2 then '"net":' || coalesce(pg_catalog.to_json(o2)::text, 'null') end, case when d3 then '"rate":' || coalesce(pg_catalog.to_json(o3)::text, 'null') end, case when d4 then '"gross":' || coalesce(pg_catalog.to_json(o4)::text, 'null') end, case when d5 then '"valid":' || coalesce(pg_catalog.to_json(o5::tstzrange)::text, 'null') end, case when d6 then '"meta":' || coalesce(pg_catalog.to_json(o6::jsonb)::text, 'null') end]::text[], ',') || '}')::jsonb, d.nj, pg_catalog.array_remove(array[case when d4 then 'gross' end, case when d1 then 'id' end, case when d6 then 'meta' end, case when d2 then 'net' end, case when d3 then 'rate' end, case when d5 then 'valid' end]::text[], null) from (select op, np, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, (o2)::text collate "C" is distinct from (n2)::text collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4, o5, n5, (o5)::text collate "C" is distinct from (n5)::text collate "C" as d5, o6, n6, (o6)::text collate "C" is distinct from (n6)::text collate "C" as d6 from (select pg_catalog.row_number() over () as rn, true as op, x.id as o1, x.net as o2, x.rate as o3, x.gross as o4, x.valid::text as o5, x.meta::text as o6 from audit_old as x ) as o full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.net as n2, y.rate as n3, y.gross as n4, y.valid::text as n5, y.meta::text as n6 from audit_new as y cross join lateral (select y.id as id, y.net as net, y.meta as meta, y.rate as rate, y.gross as gross, y.valid as valid) as j) as n on o.rn operator(pg_catalog.=) n.rn offset 0) as d where d.op is null or d.np is null or d1 or d2 or d3 or d4 or d5 or d6;
+insert into audit.logs (
+    created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+    schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+)
+select
+    ($1).created_at, ($1).transaction_id, ($1).actor_email, ($1).actor_type, ($1).actor_id, ($1).migration_name, ($1).context, ($1).db_user, ($1).application_name, ($1).client_addr,
+    'public', 'prices',
+    case when d.op is null or d.np is null then audit._fail('XX000', 'audit: cannot pair the old and new rows of an UPDATE on public.prices') else (n1::integer)::text end,
+    case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end,
+    'UPDATE', ('{' || pg_catalog.array_to_string(array[case when d1 then '"id":' || coalesce(pg_catalog.to_json(o1)::text, 'null') end, case when d2 then '"net":' || coalesce(pg_catalog.to_json(o2)::text, 'null') end, case when d3 then '"rate":' || coalesce(pg_catalog.to_json(o3)::text, 'null') end, case when d4 then '"gross":' || coalesce(pg_catalog.to_json(o4)::text, 'null') end, case when d5 then '"valid":' || coalesce(pg_catalog.to_json(o5::tstzrange)::text, 'null') end, case when d6 then '"meta":' || coalesce(pg_catalog.to_json(o6::jsonb)::text, 'null') end]::text[], ',') || '}')::jsonb, d.nj,
+    pg_catalog.array_remove(array[case when d4 then 'gross' end, case when d1 then 'id' end, case when d6 then 'meta' end, case when d2 then 'net' end, case when d3 then 'rate' end, case when d5 then 'valid' end]::text[], null)
+from (
+    select op, np, nj, o1, n1, o1 is distinct from n1 as d1, o2, n2, (o2)::text collate "C" is distinct from (n2)::text collate "C" as d2, o3, n3, (o3)::text collate "C" is distinct from (n3)::text collate "C" as d3, o4, n4, (o4)::text collate "C" is distinct from (n4)::text collate "C" as d4, o5, n5, (o5)::text collate "C" is distinct from (n5)::text collate "C" as d5, o6, n6, (o6)::text collate "C" is distinct from (n6)::text collate "C" as d6
+    from (select pg_catalog.row_number() over () as rn, true as op, x.id as o1, x.net as o2, x.rate as o3, x.gross as o4, x.valid::text as o5, x.meta::text as o6 from audit_old as x ) as o
+    full join (select pg_catalog.row_number() over () as rn, true as np, pg_catalog.to_jsonb(j.*) as nj, y.id as n1, y.net as n2, y.rate as n3, y.gross as n4, y.valid::text as n5, y.meta::text as n6
+        from audit_new as y cross join lateral (select y.id as id, y.net as net, y.meta as meta, y.rate as rate, y.gross as gross, y.valid as valid) as j) as n on o.rn operator(pg_catalog.=) n.rn
+    offset 0
+) as d
+where d.op is null or d.np is null or d1 or d2 or d3 or d4 or d5 or d6;
 
 -- built at run time, DELETE after the columns changed:
-insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'public', 'prices', (x.id)::text, null, 'DELETE', pg_catalog.to_jsonb(j.*), null, case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end from audit_old as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
+insert into audit.logs (
+    created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+    schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+)
+select
+    ($1).created_at, ($1).transaction_id, ($1).actor_email, ($1).actor_type, ($1).actor_id, ($1).migration_name, ($1).context, ($1).db_user, ($1).application_name, ($1).client_addr,
+    'public', 'prices',
+    (x.id)::text, null, 'DELETE',
+    pg_catalog.to_jsonb(j.*), null,
+    case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end
+from audit_old as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
 
 -- built at run time, TRUNCATE:
-insert into audit.logs (created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr, schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'public', 'prices', (x.id)::text, null, 'TRUNCATE', pg_catalog.to_jsonb(j.*), null, case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end from only public.prices as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
+insert into audit.logs (
+    created_at, transaction_id, actor_email, actor_type, actor_id, migration_name, context, db_user, application_name, client_addr,
+    schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
+)
+select
+    ($1).created_at, ($1).transaction_id, ($1).actor_email, ($1).actor_type, ($1).actor_id, ($1).migration_name, ($1).context, ($1).db_user, ($1).application_name, ($1).client_addr,
+    'public', 'prices',
+    (x.id)::text, null, 'TRUNCATE',
+    pg_catalog.to_jsonb(j.*), null,
+    case when x.id is not null and x.net is not null and x.rate is not null and x.gross is not null and x.valid is not null and x.meta is not null then '{gross,id,meta,net,rate,valid}'::text[] else pg_catalog.array_remove(array[case when x.gross is not null then 'gross' end, case when x.id is not null then 'id' end, case when x.meta is not null then 'meta' end, case when x.net is not null then 'net' end, case when x.rate is not null then 'rate' end, case when x.valid is not null then 'valid' end]::text[], null) end
+from only public.prices as x cross join lateral (select x.id as id, x.net as net, x.meta as meta, x.rate as rate, x.gross as gross, x.valid as valid) as j;
 
