@@ -51,7 +51,9 @@ set local lock_timeout = :'lock_timeout';
 \ir functions/capture/_fail.sql
 \ir functions/capture/_key_json_expr.sql
 \ir functions/capture/_key_text_expr.sql
+\ir functions/capture/_key_values_record_id_expr.sql
 \ir functions/capture/_record_id_expr.sql
+\ir functions/capture/_carried_record_id_expr.sql
 \ir functions/capture/_compares_as_text.sql
 \ir functions/capture/_pairing_value_expr.sql
 \ir functions/capture/_distinct_expr.sql

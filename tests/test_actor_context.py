@@ -248,3 +248,31 @@ def test_transaction_id_groups_one_transaction(connect, db, posts):
 def test_transaction_id_is_xid8(db, posts):
     db.execute("INSERT INTO posts VALUES (1, 'a')")
     assert db.execute("SELECT pg_typeof(transaction_id)::text FROM audit.logs").fetchone()[0] == "xid8"
+
+
+SETTINGS = [
+    {},
+    {"app.actor_email": "mod@x.io", "app.actor_type": "moderator", "app.actor_id": "7",
+     "app.audit_context": '{"ticket": 12}'},
+    {"app.actor_id": "7"},
+    {"app.current_migration": "0042_users", "app.actor_email": "dev@x.io"},
+]
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=["none", "everything", "id_only", "migration"])
+def test_snapshot_rows_carry_the_context_capture_gives(tx, settings):
+    # audit.enable writes its SNAPSHOT rows outside a trigger (audit._current_context); capture
+    # computes the same context inline. One transaction, the same settings: the same context.
+    tx.execute("CREATE TABLE notes (id int PRIMARY KEY)")
+    tx.execute("INSERT INTO notes VALUES (1)")
+    for name, value in settings.items():
+        tx.execute("SELECT set_config(%s, %s, true)", [name, value])
+    tx.execute("SELECT audit.enable('notes')")
+    tx.execute("INSERT INTO notes VALUES (2)")
+    fields = CONTEXT_FIELDS + ("transaction_id", "db_user", "application_name", "client_addr")
+    rows = log_rows(tx, "notes", fields=("action",) + fields)
+    assert [r["action"] for r in rows] == ["SNAPSHOT", "INSERT"]
+    snapshot, insert = ({k: r[k] for k in fields} for r in rows)
+    assert snapshot == insert
+    if settings:
+        assert snapshot["actor_type"] is not None

@@ -69,6 +69,14 @@ CASES = {
         "ALTER TABLE docs_grandchild INHERIT docs_child",
         "SELECT audit.enable('docs')",
     ],
+    # Types of the table owner's own (an enum, a composite, an array of the enum): capture converts
+    # them through their output functions, never a cast (audit._json_expr, audit._text_expr).
+    "user_types": [
+        "CREATE TYPE mood AS ENUM ('sad', 'ok')",
+        "CREATE TYPE pair AS (a int, b text)",
+        "CREATE TABLE feelings (id int PRIMARY KEY, mood mood, pair pair, moods mood[])",
+        "SELECT audit.enable('feelings')",
+    ],
     # A stored generated column, and types of several kinds.
     "generated_columns": [
         "CREATE TABLE prices (id int PRIMARY KEY, net numeric(10, 2), rate numeric(4, 3), "
@@ -90,6 +98,7 @@ WRITES = {
                     "UPDATE events SET kind = 'c'"],
     "generated_columns": ["INSERT INTO prices (id, net, rate) VALUES (1, 10, 0.2)", "UPDATE prices SET net = 12"],
     "inheritance": ["INSERT INTO docs_grandchild VALUES (1, 'a')", "UPDATE docs_grandchild SET title = 'b'"],
+    "user_types": ["INSERT INTO feelings VALUES (1, 'sad', (1, 'x'), '{sad}')", "UPDATE feelings SET mood = 'ok'"],
 }
 
 

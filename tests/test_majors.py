@@ -114,6 +114,30 @@ def test_virtual_generated_columns_are_logged_with_their_values(pg, db):
     ]
 
 
+def test_virtual_generated_column_over_columns_named_like_the_capture_variables(pg, db):
+    # The expression is evaluated inside the capture function, with its columns unqualified:
+    # a column named like one of the function's variables is still the column (it read the
+    # variable, and logged NULL, before).
+    needs(pg, 18, "VIRTUAL generated columns")
+    db.execute("create table vars (id int primary key, v_type text, v_log int, capture int,"
+               " shown text generated always as (upper(v_type) || v_log || capture) virtual)")
+    db.execute("select audit.enable('vars')")
+    db.execute("begin")
+    db.execute("select audit.set_actor('mod@x.io', 'moderator')")
+    db.execute("insert into vars values (1, 'a', 2, 3), (2, 'b', 4, 5)")
+    db.execute("update vars set v_type = 'c' where id = 1")  # one row
+    db.execute("update vars set v_log = v_log + 1")  # two rows: the arrays path
+    db.execute("commit")
+    db.execute("alter table vars add column extra int")
+    db.execute("update vars set capture = 9 where id = 2")  # the slow path, built at run time
+    assert [(a, r, (o or {}).get("shown"), n["shown"]) for a, r, o, n in logged(db, "vars")] == [
+        ("INSERT", "1", None, "A23"), ("UPDATE", "1", "A23", "C23"), ("UPDATE", "1", "C23", "C33"),
+        ("INSERT", "2", None, "B45"), ("UPDATE", "2", "B45", "B55"), ("UPDATE", "2", "B55", "B59"),
+    ]
+    assert {r[0] for r in db.execute(
+        "select actor_type from audit.logs where table_name = 'vars' and actor_email is not null")} == {"moderator"}
+
+
 def test_redacted_virtual_generated_column_reads_redacted_only_when_it_has_a_value(pg, db):
     needs(pg, 18, "VIRTUAL generated columns")
     db.execute("create table tokens (id int primary key, raw text,"

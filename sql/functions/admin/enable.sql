@@ -245,7 +245,7 @@ begin
                 select from pg_catalog.pg_trigger as t
                 where t.tgrelid = v_rel and t.tgname = 'audit_trail_truncate'
             ) then
-            execute audit._whole_rows_sql(v_rel, v_cfg, '$1', 'SNAPSHOT', v_rel::regclass::text)
+            execute audit._whole_rows_sql(v_rel, v_cfg, '$1', 'SNAPSHOT')
                 using audit._current_context();
         end if;
         perform audit._capture_function(v_rel, v_cfg);
@@ -264,7 +264,7 @@ begin
                 || '{"audit": "absent when auditing was enabled again"}';
             execute audit._absent_sql(tbl, v_cfg, '$1') using v_context;
         end if;
-        execute audit._whole_rows_sql(tbl, v_cfg, '$1', 'SNAPSHOT', tbl::text) using audit._current_context();
+        execute audit._whole_rows_sql(tbl, v_cfg, '$1', 'SNAPSHOT') using audit._current_context();
     end if;
 end
 $$;

@@ -18,22 +18,23 @@ declare
         where t.tgrelid = p_relid and t.tgname = 'audit_trail_insert'
     );
     v_rel text := p_relid::regclass::text;
-    v_is_leaf boolean := (select c.relkind <> 'p' from pg_catalog.pg_class as c where c.oid = p_relid);
+    -- A relation that holds rows (not a partitioned table): TRUNCATE is captured there.
+    v_holds_rows boolean := (select c.relkind <> 'p' from pg_catalog.pg_class as c where c.oid = p_relid);
     v_shape text [] := audit._shape(p_relid);
     -- A partition or inheritance child (not the audited table itself): its code also checks, as it
     -- runs, that it still captures for its table (see audit._shape_matches).
     v_below boolean := p_relid <> p_cfg.relid::oid;
-    v_fits text;
+    v_fits_expr text;
     v_require text := '';
     -- The statements of the fast path, for the relation as it is now (audit._log_insert_sql).
-    v_insert text := audit._whole_rows_sql(p_relid, p_cfg, 'v_log', 'INSERT', 'audit_new', 12);
-    v_delete text := audit._whole_rows_sql(p_relid, p_cfg, 'v_log', 'DELETE', 'audit_old', 12);
-    v_update_one_row text := audit._update_one_row_sql(p_relid, p_cfg, 'v_log', 16);
-    v_update_arrays text := audit._update_arrays_sql(p_relid, p_cfg, 'v_log', 16);
+    v_insert text := audit._whole_rows_sql(p_relid, p_cfg, 'capture.v_log', 'INSERT', 12);
+    v_delete text := audit._whole_rows_sql(p_relid, p_cfg, 'capture.v_log', 'DELETE', 12);
+    v_update_one_row text := audit._update_one_row_sql(p_relid, p_cfg, 'capture.v_log', 16);
+    v_update_arrays text := audit._update_arrays_sql(p_relid, p_cfg, 'capture.v_log', 16);
     v_update_join text := audit._quoted_sql(audit._update_join_sql(p_relid, p_cfg, '$1', 16));
     v_body text;
 begin
-    if not p_apply and v_old_fn !~ '^capture_n[0-9]+$' then
+    if not p_apply and (v_old_fn is null or v_old_fn !~ '^capture_n[0-9]+$') then
         return null;
     end if;
     v_fn := case when p_apply then audit._capture_name(p_relid, 'capture') else v_old_fn end;
@@ -41,13 +42,13 @@ begin
     -- for its table: immutable with constant arguments, so folded into the cached plan, which
     -- PostgreSQL makes again after ALTER TABLE, DETACH or NO INHERIT of the relation. (A plan
     -- that reads a transition table depends on the relation itself.)
-    v_fits := format('audit._shape_matches(%L, %L::text[], %L, %L)', v_fn, v_shape, p_cfg.log_schema, p_cfg.log_table)
+    v_fits_expr := format('audit._shape_matches(%L, %L::text[], %L, %L)', v_fn, v_shape, p_cfg.log_schema, p_cfg.log_table)
         || case when v_below then format(' and audit._captures_for(tg_relid, %L, %L)', p_cfg.log_schema,
             p_cfg.log_table) else '' end;
     if p_cfg.require_actor then
-        v_require := format($require$
-    if v_log.actor_email is null and v_log.actor_id is null and v_log.migration_name is null then
-        -- require_actor: a statement that touched no row changed nothing, and needs no actor.
+        v_require := $require$    -- require_actor: a statement that touched no row changed nothing, and needs no actor.
+    if capture.v_log.actor_email is null and capture.v_log.actor_id is null
+        and capture.v_log.migration_name is null then
         declare
             v_touched boolean;
         begin
@@ -56,17 +57,17 @@ begin
             elsif tg_op = 'DELETE' then
                 v_touched := exists (select from audit_old);
             else
-                execute pg_catalog.format('select exists (select from only %%s)', tg_relid::regclass)
-                into v_touched;
+                execute 'select exists (select from only ' || tg_relid::regclass::text || ')' into v_touched;
             end if;
             if v_touched then
                 raise exception using
                     errcode = '42501',
-                    message = pg_catalog.format('audit: table %%s requires an actor, and none is set', %1$L),
+                    message = $require$ || quote_literal(format('audit: table %s requires an actor, and none is set',
+                        p_cfg.log_schema || '.' || p_cfg.log_table)) || $require$,
                     hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
             end if;
         end;
-    end if;$require$, p_cfg.log_schema || '.' || p_cfg.log_table);
+    end if;$require$;
     end if;
 
     -- The function, top to bottom: the context into v_log; require_actor; then one branch per
@@ -78,7 +79,12 @@ begin
     end if;
     v_body := concat_ws(E'\n',
         '',
-        '#variable_conflict use_variable',
+        -- A name that is both a column and a variable is the column: a virtual generated column's
+        -- expression, evaluated here, names the table's columns unqualified, and one named like
+        -- a variable (v_type) must not read the variable. The function's own variables are
+        -- named through the block label wherever a query could see a column (capture.v_log).
+        '#variable_conflict use_column',
+        '<<capture>>',
         'declare',
         '    -- The context every log row of this statement shares (audit._context_columns).',
         '    v_log audit.logs;',
@@ -98,7 +104,7 @@ begin
         $d$    v_log.actor_id := nullif(pg_catalog.current_setting('app.actor_id', true), '');$d$,
         $d$    v_log.migration_name := nullif(pg_catalog.current_setting('app.current_migration', true), '');$d$,
         '    if v_type is not null then',
-        '        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then',
+        '        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) capture.v_type) then',
         '            perform audit._check_actor_type(v_type);',
         '        end if;',
         '    end if;',
@@ -109,11 +115,12 @@ begin
         '    end if;',
         '    v_log.db_user := session_user;',
         $d$    v_log.application_name := nullif(pg_catalog.current_setting('application_name'), '');$d$,
-        '    v_log.client_addr := pg_catalog.inet_client_addr();' || v_require,
+        '    v_log.client_addr := pg_catalog.inet_client_addr();',
+        nullif(v_require, ''),
         '    if tg_op = ''UPDATE'' then',
         '        select s.fits, exists (select from audit_new offset 1), exists (select from audit_old offset 1)',
         '        into v_fits, v_many_new, v_many_old',
-        format('        from (select %s as fits) as s;', v_fits),
+        format('        from (select %s as fits) as s;', v_fits_expr),
         '        if v_fits then',
         '            if not v_many_new and not v_many_old then',
         '                ' || v_update_one_row || ';',
@@ -145,14 +152,17 @@ begin
         '            return null;',
         '        end if;',
         '    elsif tg_op = ''INSERT'' then',
-        format('        select s.fits into v_fits from (select %s as fits) as s', v_fits),
+        -- (The empty join makes the cached plan read the transition table, so that it depends on
+        -- the relation and is made again when the relation changes; UPDATE's probes of
+        -- audit_new and audit_old do the same.)
+        format('        select s.fits into v_fits from (select %s as fits) as s', v_fits_expr),
         '        left join (select from audit_new limit 0) as r on true;',
         '        if v_fits then',
         '            ' || v_insert || ';',
         '            return null;',
         '        end if;',
         '    elsif tg_op = ''DELETE'' then',
-        format('        select s.fits into v_fits from (select %s as fits) as s', v_fits),
+        format('        select s.fits into v_fits from (select %s as fits) as s', v_fits_expr),
         '        left join (select from audit_old limit 0) as r on true;',
         '        if v_fits then',
         '            ' || v_delete || ';',
@@ -196,7 +206,7 @@ begin
         'create or replace trigger audit_trail_delete after delete on %s referencing old table as audit_old '
         'for each statement execute function audit.%I()', v_rel, v_fn
     );
-    if v_is_leaf then
+    if v_holds_rows then
         execute format(
             'create or replace trigger audit_trail_truncate before truncate on %s '
             'for each statement execute function audit.%I()', v_rel, v_fn

@@ -1,7 +1,9 @@
 -- LATERAL joins that follow "<transition table> as <alias>" in generated capture SQL:
 --   v  the values of virtual generated columns (PostgreSQL 18), which transition tables leave
 --      uncomputed, as v1..vN by column position; computed first, where the row's columns are the
---      only names in scope, so that their expressions (unqualified) cannot be ambiguous;
+--      only columns in scope, so that their expressions (unqualified) cannot be ambiguous (and in
+--      the capture function a name that is also a PL/pgSQL variable is the column:
+--      #variable_conflict use_column);
 --   j  (p_json) the row as the log stores it, whose to_jsonb(j.*) is the row's jsonb: redacted
 --      columns read '[redacted]' (NULL stays NULL), and the columns come in jsonb's own key order
 --      (shorter names first, then bytewise), so that to_jsonb need not sort the keys (measured:

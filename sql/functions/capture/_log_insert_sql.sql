@@ -1,7 +1,7 @@
 -- The head of every statement capture writes: INSERT INTO audit.logs with the log's columns, and
 -- the start of its SELECT list, the context and the log schema and table the rows carry. The
 -- context's fields are read from p_ctx, a value of type audit.logs (audit._context_columns): the
--- capture function's variable v_log, or a parameter ($1) of a statement run by EXECUTE. The
+-- capture function's variable capture.v_log, or a parameter ($1) of a statement run by EXECUTE. The
 -- caller appends the rest of the list: record_id, old_record_id, action, old_values, new_values,
 -- changed_fields. Its lines are indented by p_indent spaces (audit._layout).
 -- Every statement starts here, so the two checks that make capture refuse a relation are here:
@@ -23,10 +23,11 @@ begin
         ')\nselect\n    %s,\n    %L, %L,', p_indent),
         pg_catalog.array_to_string(audit._context_columns(), ', '),
         (
-            -- A PL/pgSQL variable's field is a parameter of its own (v_log.created_at); a
-            -- parameter's field is selected from it (($1).created_at).
+            -- SQL's own rule: a field of a parameter ($1) is selected with parentheses,
+            -- (($1).created_at); a PL/pgSQL variable's is named without (capture.v_log.created_at),
+            -- which makes it a parameter of its own rather than pass the whole record.
             select pg_catalog.string_agg(
-                format(case when p_ctx ~ '^[a-z_]+$' then '%s.%I' else '(%s).%I' end, p_ctx, c.name),
+                format(case when p_ctx ~ '^\$[0-9]+$' then '(%s).%I' else '%s.%I' end, p_ctx, c.name),
                 ', ' order by c.ord)
             from pg_catalog.unnest(audit._context_columns()) with ordinality as c (name, ord)
         ),

@@ -10,10 +10,10 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
     return case p_event
-        when 'INSERT' then audit._whole_rows_sql(p_relid, p_cfg, '$1', 'INSERT', 'audit_new')
+        when 'INSERT' then audit._whole_rows_sql(p_relid, p_cfg, '$1', 'INSERT')
         when 'UPDATE' then audit._update_join_sql(p_relid, p_cfg, '$1')
-        when 'DELETE' then audit._whole_rows_sql(p_relid, p_cfg, '$1', 'DELETE', 'audit_old')
-        when 'TRUNCATE' then audit._whole_rows_sql(p_relid, p_cfg, '$1', 'TRUNCATE', 'only ' || p_relid::regclass::text)
+        when 'DELETE' then audit._whole_rows_sql(p_relid, p_cfg, '$1', 'DELETE')
+        when 'TRUNCATE' then audit._whole_rows_sql(p_relid, p_cfg, '$1', 'TRUNCATE')
     end;
 end
 $$;

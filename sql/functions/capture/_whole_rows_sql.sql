@@ -1,12 +1,12 @@
 -- The statement that logs whole rows of relation p_relid, one log row each, with action p_action:
--- INSERT and SNAPSHOT log the row as new_values, DELETE and TRUNCATE as old_values. The rows are
--- those of p_from, aliased x: a transition table (audit_new, audit_old) or the relation itself
--- (SNAPSHOT: it and its partitions; TRUNCATE: ONLY it). changed_fields lists the row's non-null
+-- INSERT (the rows of audit_new) and SNAPSHOT (the relation's, its partitions' included) log the row
+-- as new_values; DELETE (audit_old) and TRUNCATE (the rows in ONLY the relation) as old_values.
+-- The rows are aliased x. changed_fields lists the row's non-null
 -- columns. Columns are those of the relation now; options come from p_cfg, the audited table's
 -- configuration; the context is read from p_ctx, and lines are indented by p_indent spaces
 -- (audit._log_insert_sql).
 create or replace function audit._whole_rows_sql(
-    p_relid oid, p_cfg audit.config, p_ctx text, p_action text, p_from text, p_indent integer default 0
+    p_relid oid, p_cfg audit.config, p_ctx text, p_action text, p_indent integer default 0
 )
 returns text
 language plpgsql stable
@@ -51,7 +51,12 @@ begin
         case when v_is_new then 'null' else v_row_json end,
         case when v_is_new then v_row_json else 'null' end,
         v_nonnull,
-        p_from,
+        case p_action
+            when 'INSERT' then 'audit_new'
+            when 'DELETE' then 'audit_old'
+            when 'SNAPSHOT' then p_relid::regclass::text
+            else 'only ' || p_relid::regclass::text
+        end,
         audit._lateral_joins_sql(p_relid, p_cfg, 'x', true)
     );
 end

@@ -17,7 +17,8 @@ set lc_monetary = 'C'
 set row_security = 'off'
 set search_path = 'pg_catalog, pg_temp'
 as $body$
-#variable_conflict use_variable
+#variable_conflict use_column
+<<capture>>
 declare
     -- The context every log row of this statement shares (audit._context_columns).
     v_log audit.logs;
@@ -37,7 +38,7 @@ begin
     v_log.actor_id := nullif(pg_catalog.current_setting('app.actor_id', true), '');
     v_log.migration_name := nullif(pg_catalog.current_setting('app.current_migration', true), '');
     if v_type is not null then
-        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
+        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) capture.v_type) then
             perform audit._check_actor_type(v_type);
         end if;
     end if;
@@ -59,7 +60,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'prices',
                     (n1::integer)::text,
                     case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end,
@@ -89,7 +90,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'prices',
                     (n1::integer)::text,
                     case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end,
@@ -145,7 +146,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'prices',
                 (x.id)::text, null, 'INSERT',
                 null, pg_catalog.to_jsonb(j.*),
@@ -162,7 +163,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'prices',
                 (x.id)::text, null, 'DELETE',
                 pg_catalog.to_jsonb(j.*), null,

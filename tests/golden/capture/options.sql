@@ -17,7 +17,8 @@ set lc_monetary = 'C'
 set row_security = 'off'
 set search_path = 'pg_catalog, pg_temp'
 as $body$
-#variable_conflict use_variable
+#variable_conflict use_column
+<<capture>>
 declare
     -- The context every log row of this statement shares (audit._context_columns).
     v_log audit.logs;
@@ -37,7 +38,7 @@ begin
     v_log.actor_id := nullif(pg_catalog.current_setting('app.actor_id', true), '');
     v_log.migration_name := nullif(pg_catalog.current_setting('app.current_migration', true), '');
     if v_type is not null then
-        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
+        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) capture.v_type) then
             perform audit._check_actor_type(v_type);
         end if;
     end if;
@@ -48,8 +49,9 @@ begin
     v_log.db_user := session_user;
     v_log.application_name := nullif(pg_catalog.current_setting('application_name'), '');
     v_log.client_addr := pg_catalog.inet_client_addr();
-    if v_log.actor_email is null and v_log.actor_id is null and v_log.migration_name is null then
-        -- require_actor: a statement that touched no row changed nothing, and needs no actor.
+    -- require_actor: a statement that touched no row changed nothing, and needs no actor.
+    if capture.v_log.actor_email is null and capture.v_log.actor_id is null
+        and capture.v_log.migration_name is null then
         declare
             v_touched boolean;
         begin
@@ -58,13 +60,12 @@ begin
             elsif tg_op = 'DELETE' then
                 v_touched := exists (select from audit_old);
             else
-                execute pg_catalog.format('select exists (select from only %s)', tg_relid::regclass)
-                into v_touched;
+                execute 'select exists (select from only ' || tg_relid::regclass::text || ')' into v_touched;
             end if;
             if v_touched then
                 raise exception using
                     errcode = '42501',
-                    message = pg_catalog.format('audit: table %s requires an actor, and none is set', 'public.accounts'),
+                    message = 'audit: table public.accounts requires an actor, and none is set',
                     hint = 'Call audit.set_actor(email, type) or audit.set_migration(name) in the transaction first.';
             end if;
         end;
@@ -80,7 +81,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'accounts',
                     (n1::integer)::text,
                     case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end,
@@ -110,7 +111,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'accounts',
                     (n1::integer)::text,
                     case when (o1::integer)::text <> (n1::integer)::text then (o1::integer)::text end,
@@ -166,7 +167,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'accounts',
                 (x.id)::text, null, 'INSERT',
                 null, pg_catalog.to_jsonb(j.*),
@@ -183,7 +184,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'accounts',
                 (x.id)::text, null, 'DELETE',
                 pg_catalog.to_jsonb(j.*), null,

@@ -16,7 +16,8 @@ set lc_monetary = 'C'
 set row_security = 'off'
 set search_path = 'pg_catalog, pg_temp'
 as $body$
-#variable_conflict use_variable
+#variable_conflict use_column
+<<capture>>
 declare
     -- The context every log row of this statement shares (audit._context_columns).
     v_log audit.logs;
@@ -36,7 +37,7 @@ begin
     v_log.actor_id := nullif(pg_catalog.current_setting('app.actor_id', true), '');
     v_log.migration_name := nullif(pg_catalog.current_setting('app.current_migration', true), '');
     if v_type is not null then
-        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
+        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) capture.v_type) then
             perform audit._check_actor_type(v_type);
         end if;
     end if;
@@ -58,7 +59,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'events',
                     pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text,
                     case when pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text <> pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text then pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text end,
@@ -88,7 +89,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'events',
                     pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text,
                     case when pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text <> pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text then pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text end,
@@ -144,7 +145,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'events',
                 pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'INSERT',
                 null, pg_catalog.to_jsonb(j.*),
@@ -161,7 +162,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'events',
                 pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'DELETE',
                 pg_catalog.to_jsonb(j.*), null,
@@ -275,7 +276,8 @@ set lc_monetary = 'C'
 set row_security = 'off'
 set search_path = 'pg_catalog, pg_temp'
 as $body$
-#variable_conflict use_variable
+#variable_conflict use_column
+<<capture>>
 declare
     -- The context every log row of this statement shares (audit._context_columns).
     v_log audit.logs;
@@ -295,7 +297,7 @@ begin
     v_log.actor_id := nullif(pg_catalog.current_setting('app.actor_id', true), '');
     v_log.migration_name := nullif(pg_catalog.current_setting('app.current_migration', true), '');
     if v_type is not null then
-        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
+        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) capture.v_type) then
             perform audit._check_actor_type(v_type);
         end if;
     end if;
@@ -317,7 +319,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'events',
                     pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text,
                     case when pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text <> pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text then pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text end,
@@ -347,7 +349,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'events',
                     pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text,
                     case when pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text <> pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text then pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text end,
@@ -403,7 +405,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'events',
                 pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'INSERT',
                 null, pg_catalog.to_jsonb(j.*),
@@ -420,7 +422,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'events',
                 pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'DELETE',
                 pg_catalog.to_jsonb(j.*), null,
@@ -519,7 +521,8 @@ set lc_monetary = 'C'
 set row_security = 'off'
 set search_path = 'pg_catalog, pg_temp'
 as $body$
-#variable_conflict use_variable
+#variable_conflict use_column
+<<capture>>
 declare
     -- The context every log row of this statement shares (audit._context_columns).
     v_log audit.logs;
@@ -539,7 +542,7 @@ begin
     v_log.actor_id := nullif(pg_catalog.current_setting('app.actor_id', true), '');
     v_log.migration_name := nullif(pg_catalog.current_setting('app.current_migration', true), '');
     if v_type is not null then
-        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) v_type) then
+        if not exists (select from audit.actor_types as t where t.name operator(pg_catalog.=) capture.v_type) then
             perform audit._check_actor_type(v_type);
         end if;
     end if;
@@ -561,7 +564,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'events',
                     pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text,
                     case when pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text <> pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text then pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text end,
@@ -591,7 +594,7 @@ begin
                     schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
                 )
                 select
-                    v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                    capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                     'public', 'events',
                     pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text,
                     case when pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text <> pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(n1::bigint), 'at', pg_catalog.to_jsonb(n2::date))::text then pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(o1::bigint), 'at', pg_catalog.to_jsonb(o2::date))::text end,
@@ -647,7 +650,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'events',
                 pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'INSERT',
                 null, pg_catalog.to_jsonb(j.*),
@@ -664,7 +667,7 @@ begin
                 schema_name, table_name, record_id, old_record_id, action, old_values, new_values, changed_fields
             )
             select
-                v_log.created_at, v_log.transaction_id, v_log.actor_email, v_log.actor_type, v_log.actor_id, v_log.migration_name, v_log.context, v_log.db_user, v_log.application_name, v_log.client_addr,
+                capture.v_log.created_at, capture.v_log.transaction_id, capture.v_log.actor_email, capture.v_log.actor_type, capture.v_log.actor_id, capture.v_log.migration_name, capture.v_log.context, capture.v_log.db_user, capture.v_log.application_name, capture.v_log.client_addr,
                 'public', 'events',
                 pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(x.id), 'at', pg_catalog.to_jsonb(x.at))::text, null, 'DELETE',
                 pg_catalog.to_jsonb(j.*), null,
