@@ -106,6 +106,10 @@ TRICKY = {
                 "unchanged", "new", "old", "audit_old", "audit_new", "row", "id2"],
     "plpgsql_names": ["tg_op", "tg_relid", "found", "v_ts", "v_xid", "v_email", "v_type", "v_id", "v_mig", "v_ctx",
                       "v_user", "v_app", "v_addr", "o", "n", "x", "y", "t"],
+    # The capture function's own variables now, and its block label.
+    "capture_variables": ["v_log", "v_context", "v_cfg", "v_fits", "v_many_new", "v_many_old", "v_rows",
+                          "v_old_rows", "v_work_mem", "v_touched", "capture", "d", "oj", "nj", "op", "np",
+                          "o", "n", "x", "y", "t"],
 }
 
 
