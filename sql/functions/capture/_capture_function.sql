@@ -26,17 +26,22 @@ declare
     v_below boolean := p_relid <> p_cfg.relid::oid;
     v_fits_expr text;
     v_require text := '';
-    -- The statements of the fast path, for the relation as it is now (audit._log_insert_sql).
-    v_insert text := audit._whole_rows_sql(p_relid, p_cfg, 'capture.v_log', 'INSERT', 12);
-    v_delete text := audit._whole_rows_sql(p_relid, p_cfg, 'capture.v_log', 'DELETE', 12);
-    v_update_one_row text := audit._update_one_row_sql(p_relid, p_cfg, 'capture.v_log', 16);
-    v_update_arrays text := audit._update_arrays_sql(p_relid, p_cfg, 'capture.v_log', 16);
-    v_update_join text := audit._quoted_sql(audit._update_join_sql(p_relid, p_cfg, '$1', 16));
+    v_insert text;
+    v_delete text;
+    v_update_one_row text;
+    v_update_arrays text;
+    v_update_join text;
     v_body text;
 begin
     if not p_apply and (v_old_fn is null or v_old_fn !~ '^capture_n[0-9]+$') then
         return null;
     end if;
+    -- The statements of the fast path, for the relation as it is now (audit._log_insert_sql).
+    v_insert := audit._whole_rows_sql(p_relid, p_cfg, 'capture.v_log', 'INSERT', 12);
+    v_delete := audit._whole_rows_sql(p_relid, p_cfg, 'capture.v_log', 'DELETE', 12);
+    v_update_one_row := audit._update_one_row_sql(p_relid, p_cfg, 'capture.v_log', 16);
+    v_update_arrays := audit._update_arrays_sql(p_relid, p_cfg, 'capture.v_log', 16);
+    v_update_join := audit._quoted_sql(audit._update_join_sql(p_relid, p_cfg, '$1', 16));
     v_fn := case when p_apply then audit._capture_name(p_relid, 'capture') else v_old_fn end;
     -- Whether the relation still has the columns this code was generated for, and still captures
     -- for its table: immutable with constant arguments, so folded into the cached plan, which
@@ -70,13 +75,13 @@ begin
     end if;$require$;
     end if;
 
-    -- The function, top to bottom: the context into v_log; require_actor; then one branch per
-    -- event, so that a one-row statement evaluates as few PL/pgSQL expressions as it can; and
-    -- last the slow path, for a relation whose columns changed since audit.enable, and TRUNCATE.
     if v_insert is null or v_delete is null or v_update_one_row is null or v_update_arrays is null
         or v_update_join is null then
         raise exception 'audit._capture_function: a capture statement of % came out NULL', v_rel;
     end if;
+    -- The function, top to bottom: the context into v_log; require_actor; then one branch per
+    -- event, so that a one-row statement evaluates as few PL/pgSQL expressions as it can; and
+    -- last the slow path, for a relation whose columns changed since audit.enable, and TRUNCATE.
     v_body := concat_ws(E'\n',
         '',
         -- A name that is both a column and a variable is the column: a virtual generated column's
